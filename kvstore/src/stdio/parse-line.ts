@@ -1,0 +1,56 @@
+/**
+ * Parsing one line of the client's stdin protocol into a command, or a reason
+ * why it is not one. Pure: no I/O, so the client and tests share it.
+ */
+import { type KvCommand, MAX_TOKEN_LENGTH } from '../kv/command';
+
+export type ParsedLine =
+  | { kind: 'command'; command: KvCommand }
+  | { kind: 'stop' }
+  | { kind: 'empty' }
+  | { kind: 'error'; reason: string };
+
+const ARITY: Record<string, number> = { PUT: 2, SWAP: 2, GET: 1, DELETE: 1, SCAN: 2, STOP: 0 };
+
+export function parseLine(rawLine: string): ParsedLine {
+  // Tolerate CRLF input; any other control character is an error.
+  const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0x20) continue;
+    if (c < 0x20 || c === 0x7f) return { kind: 'error', reason: `control character 0x${c.toString(16).padStart(2, '0')} at column ${i + 1}` };
+    if (c > 0x7e) return { kind: 'error', reason: `non-ASCII character at column ${i + 1}` };
+  }
+  const tokens = line.split(' ').filter((t) => t.length > 0);
+  if (tokens.length === 0) return { kind: 'empty' };
+  const [keyword, ...args] = tokens as [string, ...string[]];
+  const arity = ARITY[keyword];
+  if (arity === undefined) {
+    const hint = ARITY[keyword.toUpperCase()] !== undefined ? ` (keywords are upper-case: ${keyword.toUpperCase()})` : '';
+    return { kind: 'error', reason: `unknown command '${clip(keyword)}'${hint}` };
+  }
+  if (args.length !== arity) {
+    return { kind: 'error', reason: `${keyword} takes ${arity} argument${arity === 1 ? '' : 's'}, got ${args.length}` };
+  }
+  for (const arg of args) {
+    if (arg.length > MAX_TOKEN_LENGTH) return { kind: 'error', reason: `token longer than ${MAX_TOKEN_LENGTH} bytes` };
+  }
+  switch (keyword) {
+    case 'PUT':
+      return { kind: 'command', command: { op: 'put', key: args[0]!, value: args[1]! } };
+    case 'SWAP':
+      return { kind: 'command', command: { op: 'swap', key: args[0]!, value: args[1]! } };
+    case 'GET':
+      return { kind: 'command', command: { op: 'get', key: args[0]! } };
+    case 'DELETE':
+      return { kind: 'command', command: { op: 'delete', key: args[0]! } };
+    case 'SCAN':
+      return { kind: 'command', command: { op: 'scan', start: args[0]!, end: args[1]! } };
+    default:
+      return { kind: 'stop' };
+  }
+}
+
+function clip(s: string): string {
+  return s.length > 32 ? `${s.slice(0, 32)}…` : s;
+}
