@@ -1,0 +1,54 @@
+/**
+ * A lazily (re)connected channel to one server. Concurrent callers share one
+ * connection and one reconnect attempt; a broken connection is replaced on the
+ * next call. Retry policy lives with the caller, not here.
+ */
+import { type Address, formatAddress } from '../wire/address';
+import type { Reply } from '../wire/envelope';
+import { RpcConnection } from '../wire/rpc-connection';
+
+export class ServerChannel {
+  private connection: Promise<RpcConnection> | undefined;
+
+  constructor(readonly address: Address, private readonly connectTimeoutMs = 3000) {}
+
+  get label(): string {
+    return formatAddress(this.address);
+  }
+
+  /** Rejects with ConnectionLostError or CallTimeoutError; the caller may retry. */
+  async call(body: unknown, timeoutMs: number): Promise<Reply> {
+    const conn = await this.connect();
+    return conn.call(body, timeoutMs);
+  }
+
+  /** Drops the current connection so the next call reconnects (used after a timeout). */
+  reset(): void {
+    const c = this.connection;
+    this.connection = undefined;
+    c?.then((conn) => conn.close(), () => undefined);
+  }
+
+  close(): void {
+    this.reset();
+  }
+
+  private connect(): Promise<RpcConnection> {
+    if (this.connection) {
+      const current = this.connection;
+      // A connection that has since closed is replaced.
+      return current.then((conn) => (conn.isOpen ? conn : this.reconnect(current)), () => this.reconnect(current));
+    }
+    return this.reconnect(undefined);
+  }
+
+  private reconnect(stale: Promise<RpcConnection> | undefined): Promise<RpcConnection> {
+    if (this.connection !== stale && this.connection !== undefined) return this.connect();
+    const attempt = RpcConnection.connect(this.address, this.connectTimeoutMs);
+    this.connection = attempt;
+    attempt.catch(() => {
+      if (this.connection === attempt) this.connection = undefined;
+    });
+    return attempt;
+  }
+}

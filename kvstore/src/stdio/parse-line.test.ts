@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseLine } from './parse-line';
+import { formatResult } from './format-result';
+
+test('parses every command with its arguments', () => {
+  assert.deepEqual(parseLine('PUT k v'), { kind: 'command', command: { op: 'put', key: 'k', value: 'v' } });
+  assert.deepEqual(parseLine('SWAP k v'), { kind: 'command', command: { op: 'swap', key: 'k', value: 'v' } });
+  assert.deepEqual(parseLine('GET k'), { kind: 'command', command: { op: 'get', key: 'k' } });
+  assert.deepEqual(parseLine('DELETE k'), { kind: 'command', command: { op: 'delete', key: 'k' } });
+  assert.deepEqual(parseLine('SCAN a z'), { kind: 'command', command: { op: 'scan', start: 'a', end: 'z' } });
+  assert.deepEqual(parseLine('STOP'), { kind: 'stop' });
+});
+
+test('any run of spaces separates tokens; a CRLF line ending is tolerated', () => {
+  assert.deepEqual(parseLine('  PUT    k   v  '), { kind: 'command', command: { op: 'put', key: 'k', value: 'v' } });
+  assert.deepEqual(parseLine('GET k\r'), { kind: 'command', command: { op: 'get', key: 'k' } });
+});
+
+test('keys and values may be any printable non-space ASCII, as YCSB sends', () => {
+  const value = '_!"#$%&\'()*+,-./:;<=>?@[\\]^`{|}~';
+  assert.deepEqual(parseLine(`PUT usertable_user6284781860667377211 ${value}`), {
+    kind: 'command',
+    command: { op: 'put', key: 'usertable_user6284781860667377211', value },
+  });
+});
+
+test('a blank line is not a command and gets no answer', () => {
+  assert.deepEqual(parseLine(''), { kind: 'empty' });
+  assert.deepEqual(parseLine('    '), { kind: 'empty' });
+});
+
+test('keywords are case-sensitive, with a hint', () => {
+  const r = parseLine('put k v');
+  assert.equal(r.kind, 'error');
+  assert.match((r as { reason: string }).reason, /unknown command 'put'.*PUT/);
+  assert.equal(parseLine('Get k').kind, 'error');
+  assert.equal(parseLine('FROB k').kind, 'error');
+});
+
+test('a wrong number of arguments is an error', () => {
+  for (const line of ['PUT k', 'PUT k v w', 'GET', 'GET a b', 'DELETE', 'SCAN a', 'SCAN a b c', 'STOP now', 'SWAP k']) {
+    assert.equal(parseLine(line).kind, 'error', line);
+  }
+});
+
+test('control characters and non-ASCII are errors, not part of a key', () => {
+  assert.equal(parseLine('PUT k\tv').kind, 'error');
+  assert.equal(parseLine('PUT k v\x00').kind, 'error');
+  assert.equal(parseLine('GET k\x1b[0m').kind, 'error');
+  assert.equal(parseLine('GET ké').kind, 'error');
+  assert.equal(parseLine('GET k\x7f').kind, 'error');
+});
+
+test('an over-long token is an error', () => {
+  const r = parseLine(`PUT k ${'x'.repeat(70_000)}`);
+  assert.equal(r.kind, 'error');
+  assert.match((r as { reason: string }).reason, /longer than/);
+});
+
+test('results print in the protocol format', () => {
+  assert.equal(formatResult({ op: 'put', key: 'k', value: 'v' }, { op: 'put', found: false }), 'PUT k not_found\n');
+  assert.equal(formatResult({ op: 'put', key: 'k', value: 'v' }, { op: 'put', found: true }), 'PUT k found\n');
+  assert.equal(formatResult({ op: 'swap', key: 'k', value: 'v' }, { op: 'swap', old: null }), 'SWAP k null\n');
+  assert.equal(formatResult({ op: 'swap', key: 'k', value: 'v' }, { op: 'swap', old: 'o' }), 'SWAP k o\n');
+  assert.equal(formatResult({ op: 'get', key: 'k' }, { op: 'get', value: null }), 'GET k null\n');
+  assert.equal(formatResult({ op: 'delete', key: 'k' }, { op: 'delete', found: false }), 'DELETE k not_found\n');
+  assert.equal(
+    formatResult({ op: 'scan', start: 'a', end: 'c' }, { op: 'scan', pairs: [['a', '1'], ['b', '2']] }),
+    'SCAN a c BEGIN\n  a 1\n  b 2\nSCAN END\n',
+  );
+  assert.equal(formatResult({ op: 'scan', start: 'a', end: 'c' }, { op: 'scan', pairs: [] }), 'SCAN a c BEGIN\nSCAN END\n');
+});

@@ -1,0 +1,133 @@
+/**
+ * The calling side of a connection: sends request frames, matches reply frames
+ * to pending calls by id. A broken connection fails every pending call with
+ * ConnectionLostError; the caller (client library) decides whether to retry.
+ */
+import * as net from 'node:net';
+import { type Address, formatAddress } from './address';
+import { type Reply, parseReplyFrame } from './envelope';
+import { FrameDecoder, FrameError, encodeFrame } from './frame';
+
+export class ConnectionLostError extends Error {
+  override name = 'ConnectionLostError';
+}
+
+export class CallTimeoutError extends Error {
+  override name = 'CallTimeoutError';
+}
+
+interface Pending {
+  resolve: (reply: Reply) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class RpcConnection {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly decoder = new FrameDecoder();
+  private closedError: Error | undefined;
+  private corked = false;
+
+  private constructor(private readonly socket: net.Socket, readonly peer: string) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.fail(new ConnectionLostError(`connection to ${peer} failed: ${err.message}`)));
+    socket.on('close', () => this.fail(new ConnectionLostError(`connection to ${peer} closed`)));
+  }
+
+  /** Opens a connection; rejects (ConnectionLostError) if it cannot be made within `timeoutMs`. */
+  static connect(address: Address, timeoutMs = 5000): Promise<RpcConnection> {
+    const peer = formatAddress(address);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: address.host, port: address.port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new ConnectionLostError(`connecting to ${peer} timed out`));
+      }, timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new RpcConnection(socket, peer));
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new ConnectionLostError(`cannot connect to ${peer}: ${err.message}`));
+      });
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.closedError === undefined;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  call(body: unknown, timeoutMs?: number): Promise<Reply> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const id = this.nextId++;
+    return new Promise<Reply>((resolve, reject) => {
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.pending.delete(id);
+              reject(new CallTimeoutError(`no reply from ${this.peer} within ${timeoutMs} ms`));
+            }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.write(encodeFrame({ id, body }));
+    });
+  }
+
+  close(): void {
+    this.fail(new ConnectionLostError(`connection to ${this.peer} closed by caller`));
+  }
+
+  /** Coalesces the frames written in one turn of the event loop into one socket write. */
+  private write(frame: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(frame);
+  }
+
+  private onData(chunk: Buffer): void {
+    let bodies: unknown[];
+    try {
+      bodies = this.decoder.push(chunk);
+    } catch (err) {
+      this.fail(new ConnectionLostError(`bad data from ${this.peer}: ${(err as FrameError).message}`));
+      return;
+    }
+    for (const body of bodies) {
+      const frame = parseReplyFrame(body);
+      if (!frame) {
+        this.fail(new ConnectionLostError(`malformed reply from ${this.peer}`));
+        return;
+      }
+      const p = this.pending.get(frame.id);
+      if (!p) continue; // the call already timed out
+      this.pending.delete(frame.id);
+      if (p.timer) clearTimeout(p.timer);
+      p.resolve(frame.reply);
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.closedError) return;
+    this.closedError = err;
+    this.socket.destroy();
+    for (const p of this.pending.values()) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+  }
+}
