@@ -5,11 +5,10 @@
  */
 import { type KvCommand, type KvResultOf, isMutation } from '../kv/command';
 import type { Address } from '../wire/address';
-import { CallTimeoutError, ConnectionLostError } from '../wire/rpc-connection';
 import { type KvRequest, parseKvResult } from '../wire/kv-messages';
-import { Backoff, sleep } from './backoff';
+import { callWithRetry } from './call-with-retry';
 import { ClientSession } from './client-session';
-import { KvRequestError, RetriesExhaustedError } from './errors';
+import { KvRequestError } from './errors';
 import { KvClientBase } from './kv-client';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
 import { ServerChannel } from './server-channel';
@@ -27,31 +26,9 @@ export class SingleServerClient extends KvClientBase {
   async execute<C extends KvCommand>(cmd: C): Promise<KvResultOf<C>> {
     const tag = isMutation(cmd) ? this.session.begin() : undefined;
     const request: KvRequest = tag ? { type: 'kv', cmd, session: tag } : { type: 'kv', cmd };
-    const backoff = new Backoff(this.policy.backoff);
     try {
-      for (;;) {
-        if (this.closed) throw new ConnectionLostError('client closed');
-        let failure: string;
-        try {
-          const reply = await this.channel.call(request, this.policy.callTimeoutMs);
-          if (reply.ok) {
-            const result = parseKvResult(cmd, reply.value);
-            if (typeof result === 'string') throw new KvRequestError({ code: 'internal', message: `malformed reply: ${result}` });
-            return result as KvResultOf<C>;
-          }
-          if (reply.error.code !== 'unavailable') throw new KvRequestError(reply.error);
-          failure = reply.error.message;
-        } catch (err) {
-          if (!(err instanceof ConnectionLostError || err instanceof CallTimeoutError)) throw err;
-          if (err instanceof CallTimeoutError) this.channel.reset();
-          failure = err.message;
-        }
-        if (this.policy.maxAttempts !== undefined && backoff.attempts + 1 >= this.policy.maxAttempts) {
-          throw new RetriesExhaustedError(`gave up after ${backoff.attempts + 1} attempts: ${failure}`);
-        }
-        this.policy.onRetry?.(backoff.attempts + 1, failure);
-        await sleep(backoff.nextDelayMs());
-      }
+      const value = await callWithRetry(() => this.channel, request, this.policy, { isOpen: () => !this.closed });
+      return checkedResult(cmd, value);
     } finally {
       if (tag) this.session.finish(tag);
     }
@@ -61,4 +38,11 @@ export class SingleServerClient extends KvClientBase {
     this.closed = true;
     this.channel.close();
   }
+}
+
+/** Validates a server's answer against the command it answers. */
+export function checkedResult<C extends KvCommand>(cmd: C, value: unknown): KvResultOf<C> {
+  const result = parseKvResult(cmd, value);
+  if (typeof result === 'string') throw new KvRequestError({ code: 'internal', message: `malformed reply: ${result}` });
+  return result as KvResultOf<C>;
 }
