@@ -1,0 +1,38 @@
+"""Report for project 2: `just p2::report` (bash sumgen/report.sh p2 [--results DIR] [--out DIR])."""
+
+from madkv_report.cli import run
+from madkv_report.stage_scaled import FuzzScenario, ScaledStage, ScaledStageText
+
+PROJECT2 = ScaledStageText(
+    number=2,
+    title="durability, keyspace partitioning and a cluster manager",
+    dim_noun="partitions",
+    dim_arg="nservers",
+    size_label_fmt=("{} partition", "{} partitions"),
+    sizes=(1, 3, 5),
+    trend_sizes=(1, 5),
+    fuzz=(
+        FuzzScenario(3, "no", "3 partitions, no crashes"),
+        FuzzScenario(3, "yes", "3 partitions, server 1 killed halfway and restarted"),
+        FuzzScenario(5, "yes", "5 partitions, servers 1 and 2 killed and restarted"),
+    ),
+    hint=(
+        "Start a fresh cluster for each run: the manager (`just p2::service m`) and N servers"
+        " (`just p2::service s0` …, with `servers` listing N addresses), then run the missing ones."
+    ),
+    design_prompt=(
+        "your design walkthrough here: durability (what is on disk before an acknowledgement,"
+        " recovery), partitioning and the manager, how clients find servers and retry"
+    ),
+    testcase_prompt=(
+        "your explanations here: what each step of your testcase shows, with the outputs"
+    ),
+    scenarios=(
+        "a cluster of at least 3 servers; puts/swaps, then gets/scans succeed",
+        "kill one server: gets/scans on other partitions still succeed; one touching the dead partition blocks",
+        "restart it: a get on its partition returns the latest value",
+    ),
+)
+
+if __name__ == "__main__":
+    run(ScaledStage(PROJECT2))
