@@ -1,0 +1,315 @@
+// End-to-end test of the report generator: fixture logs in a temp folder, the real
+// `bash sumgen/report.sh pN` (with no terminal on stdin), then the markdown and PNGs.
+// Needs a Python with matplotlib: `bash sumgen/install-deps.sh` (CI runs it first).
+
+import { strict as assert } from "node:assert";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+
+const ESC = "\x1b";
+const REPORT_TIMEOUT_MS = 180_000;
+
+/** The repository root, from the source tree or from dist/: the first folder with package.json. */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, "package.json"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+const ROOT = repoRoot();
+
+function runBash(args: string[]): SpawnSyncReturns<string> {
+  const result = spawnSync("bash", args, {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"], // no TTY: the generator must never wait for input
+    timeout: REPORT_TIMEOUT_MS,
+  });
+  if (result.error) throw result.error;
+  return result;
+}
+
+function report(stage: string, results: string, out: string): SpawnSyncReturns<string> {
+  const result = runBash(["sumgen/report.sh", stage, "--results", results, "--out", out]);
+  assert.equal(result.status, 0, `report.sh ${stage} failed:\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+function writeLog(dir: string, relpath: string, text: string | Buffer): void {
+  mkdirSync(dirname(join(dir, relpath)), { recursive: true });
+  writeFileSync(join(dir, relpath), text);
+}
+
+// ---- log fixtures, in the formats of madkv-course.md ----------------------------------
+
+function fuzzLog(outcome: string, ops: [number, number, number, number, number], colour: boolean): string {
+  const [put, swap, get, scan, del] = ops;
+  const y = (s: string) => (colour ? `${ESC}[1m${ESC}[33m${s}${ESC}[0m` : s);
+  const g = (s: string) => (colour ? `${ESC}[32m${s}${ESC}[0m` : s);
+  return [
+    y("Fuzzing starts..."),
+    `  Progress:  called 50 / ${put + swap + get + scan + del}\r  Progress:  called ${put + swap + get + scan + del}\r`,
+    y("Stopping clients..."),
+    `  Ops stats:  Put ${put}  Swap ${swap}  Get ${get}  Scan ${scan}  Delete ${del}`,
+    "  Keys freq:  [12, 9, 11, 10, 8]",
+    `${y("Fuzz testing result:")} ${g(outcome)}`,
+    "  Remaining checks queued:  3  reasonable",
+    "",
+  ].join("\n");
+}
+
+interface OpLine {
+  op: string;
+  ops: number;
+  avg: number;
+  p99: number;
+  p50?: number; // our runner's percentile lines; absent in the template's logs
+  mergedP99?: number;
+}
+
+function benchLog(wload: string, nclis: number, tput: number, ops: OpLine[], colour: boolean): string {
+  const c = (code: string, s: string) => (colour ? `${ESC}[${code}m${s}${ESC}[0m` : s);
+  const latency = (o: OpLine, i: number) =>
+    `${i === 0 ? "    Latency:" : "            "}    ${o.op.padEnd(6)}  ops ${String(o.ops).padStart(6)}` +
+    `  avg ${o.avg.toFixed(2).padStart(9)}  min     10  max   9000  p99 ${String(o.p99).padStart(6)}  us`;
+  const lines = [
+    c("1;33", "Benchmarking [Load] phase..."),
+    "  Launched 1 YCSB drivers, now waiting...",
+    c("1;33", "Benchmarking [Run] phase..."),
+    `${c("1;33", "Benchmarking results:")}  ${c("36", `YCSB-${wload}`)}  ${c("35", `${nclis} clients`)}`,
+    `  ${c("36", "[Load]")}     812 ms`,
+    "    Throughput:   12345.67 ops/sec",
+    "    Latency:    INSERT  ops   1000  avg   7777.00  min     30  max   4012  p99  99999  us",
+    `  ${c("36", "[Run] ")}    1530 ms`,
+    `    Throughput:  ${tput.toFixed(2).padStart(9)} ops/sec`,
+    ...ops.map(latency),
+  ];
+  for (const o of ops) {
+    if (o.p50 !== undefined) lines.push(`[${o.op}], 50thPercentileLatency(us), ${o.p50}`);
+    if (o.mergedP99 !== undefined) lines.push(`[${o.op}], 99thPercentileLatency(us), ${o.mergedP99}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+// ---- checks on the output -----------------------------------------------------------
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function checkPng(path: string): void {
+  const data = readFileSync(path);
+  assert.ok(data.length > 2000, `${path}: only ${data.length} bytes`);
+  assert.ok(data.subarray(0, 8).equals(PNG_SIGNATURE), `${path}: not a PNG signature`);
+  assert.equal(data.subarray(12, 16).toString("latin1"), "IHDR", `${path}: first chunk is not IHDR`);
+  const width = data.readUInt32BE(16);
+  const height = data.readUInt32BE(20);
+  assert.ok(width >= 400 && width <= 6000, `${path}: width ${width}`);
+  assert.ok(height >= 300 && height <= 4000, `${path}: height ${height}`);
+}
+
+function pngsIn(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".png")).sort() : [];
+}
+
+const SECTIONS = [
+  "## Design Walkthrough",
+  "## Self-provided Testcases",
+  "## Fuzz Testing",
+  "## YCSB Benchmarking",
+  "## Additional Discussion",
+];
+
+function checkSectionsInOrder(md: string): void {
+  let from = 0;
+  for (const heading of SECTIONS) {
+    const at = md.indexOf(`\n${heading}\n`, from);
+    assert.ok(at >= 0, `section "${heading}" missing or out of order`);
+    from = at;
+  }
+  assert.match(md, /<!-- your comments here/);
+}
+
+/** Every figure the markdown links exists, and every PNG in the folder is linked. */
+function checkFigures(md: string, outDir: string, plotsRel: string, expected: string[]): void {
+  const linked = [...md.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]).sort();
+  assert.deepEqual(linked, expected.map((name) => `${plotsRel}/${name}`).sort());
+  assert.deepEqual(pngsIn(join(outDir, plotsRel)), [...expected].sort());
+  for (const name of expected) checkPng(join(outDir, plotsRel, name));
+}
+
+function hasRow(md: string, cells: string[]): boolean {
+  return md.split("\n").some((line) => line === `| ${cells.join(" | ")} |`);
+}
+
+function assertRow(md: string, cells: string[]): void {
+  assert.ok(hasRow(md, cells), `no table row | ${cells.join(" | ")} |`);
+}
+
+// ---- the tests --------------------------------------------------------------------------
+
+describe("sumgen report generation", () => {
+  let tmp = "";
+
+  before(() => {
+    tmp = mkdtempSync(join(tmpdir(), "madkv-sumgen-"));
+  });
+
+  after(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test("the Python log parsers pass their unit tests", () => {
+    const result = runBash(["sumgen/python.sh", "-m", "unittest", "discover", "-s", "sumgen/test", "-p", "test_*.py"]);
+    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stderr, /\nOK\s*$/);
+  });
+
+  test("p1: checklist first, then markdown with fuzz table, numbers and valid plots", () => {
+    const results = join(tmp, "p1");
+    const out = join(tmp, "report");
+    writeLog(results, "tests/test1.log", "PUT k1 v1\nPUT k1 not_found\n");
+    writeLog(results, "tests/test2.log", "GET k1\nGET k1 v1\n");
+    writeLog(results, "fuzz/fuzz-1-no.log", fuzzLog("PASSED", [1000, 1000, 1500, 1000, 500], true));
+    writeLog(results, "fuzz/fuzz-3-yes.log", fuzzLog("FAILED", [2, 3, 4, 5, 6], false));
+    writeLog(results, "fuzz/fuzz-3-no.log", Buffer.from([0x00, 0xff, 0xfe, 0x1b, 0x5b, 0x0a, 0x42, 0x41]));
+    writeLog(results, "bench/bench-1-a.log", benchLog("a", 1, 9876.54, [
+      { op: "READ", ops: 5000, avg: 100.5, p99: 400, p50: 90, mergedP99: 390 },
+      { op: "UPDATE", ops: 5000, avg: 200.5, p99: 800, p50: 180, mergedP99: 780 },
+    ], false));
+    writeLog(results, "bench/bench-1-c.log", benchLog("c", 1, 18000, [
+      { op: "READ", ops: 10000, avg: 55.4, p99: 300 },
+    ], true));
+    const interrupted = benchLog("e", 1, 1000, [{ op: "SCAN", ops: 10, avg: 1, p99: 1 }], true);
+    writeLog(results, "bench/bench-1-e.log", interrupted.slice(0, interrupted.lastIndexOf("[Run]")));
+    writeLog(results, "bench/bench-10-a.log", benchLog("a", 10, 43210, [
+      { op: "READ", ops: 50000, avg: 400, p99: 1500, p50: 350, mergedP99: 1400 },
+      { op: "UPDATE", ops: 50000, avg: 600, p99: 2500, p50: 550, mergedP99: 2400 },
+    ], true));
+
+    const run = report("p1", results, out);
+    const stdout = run.stdout;
+    assert.match(stdout.split("\n")[0], /^Runs the p1 report needs \(logs under .*p1\/\):$/);
+    assert.match(stdout, /\[present {4}\] {2}fuzz, 1 client, disjoint keys {2,}fuzz\/fuzz-1-no\.log/);
+    assert.match(stdout, /\[missing {4}\] {2}testcase 3 {2,}run: just p1::testcase 3/);
+    assert.match(stdout, /\[unparseable\] {2}fuzz, 3 clients, disjoint keys {2,}fuzz\/fuzz-3-no\.log: /);
+    assert.match(stdout, /\[unparseable\] {2}bench YCSB-E, 1 client {2,}bench\/bench-1-e\.log: no \[Run\] section/);
+    assert.match(stdout, /^7 of 32 runs present, 23 missing, 2 unparseable\.$/m);
+    assert.ok(stdout.indexOf("Runs the p1 report needs") < stdout.indexOf("Wrote "), "checklist comes first");
+
+    const md = readFileSync(join(out, "proj1.md"), "utf8");
+    checkSectionsInOrder(md);
+    assert.match(md, /^> \*\*Incomplete:\*\* 7 of 32 runs found/m);
+    assertRow(md, ["1", "single client, every operation", "`tests/test1.log`", "found (2 lines)"]);
+    assertRow(md, ["3", "several clients, disjoint keys", "`tests/test3.log`", "*missing*"]);
+
+    assertRow(md, ["1 client, disjoint keys", "`fuzz/fuzz-1-no.log`", "PASSED", "5,000"]);
+    assertRow(md, ["3 clients, shared keys", "`fuzz/fuzz-3-yes.log`", "FAILED", "20"]);
+    assert.match(md, /^\| 3 clients, disjoint keys \| `fuzz\/fuzz-3-no\.log` \| \*unparseable\* \(.+\) \| — \|$/m);
+
+    // [Run] numbers only (the [Load] INSERT line must not leak in); avg weighted by count,
+    // p99 the max per-op p99, taken from the merged percentile lines when present.
+    assertRow(md, ["YCSB-A", "9,876.5", "150.5", "780.0"]);
+    assertRow(md, ["YCSB-C", "18,000.0", "55.4", "300.0"]);
+    assertRow(md, ["YCSB-B", "*missing*", "—", "—"]);
+    assert.match(md, /^\| YCSB-E \| \*unparseable\* \(no \[Run\] section.*\) \| — \| — \|$/m);
+    assertRow(md, ["YCSB-A", "READ", "5,000", "100.5", "90.0", "390.0", "9,000.0"]);
+    assertRow(md, ["YCSB-C", "READ", "10,000", "55.4", "—", "300.0", "9,000.0"]);
+    assertRow(md, ["YCSB-A", "10", "43,210.0", "500.0", "2,400.0"]);
+    assertRow(md, ["YCSB-A", "10", "UPDATE", "50,000", "600.0", "550.0", "2,400.0", "9,000.0"]);
+    assertRow(md, ["YCSB-E", "85", "*missing*", "—", "—"]);
+    assert.doesNotMatch(md, /7,777|99,999/, "numbers of the [Load] phase must not be reported");
+
+    checkFigures(md, out, "plots-p1", [
+      "ycsb-lats-trend.png",
+      "ycsb-op-lats-trend.png",
+      "ycsb-single-cli-op-lats.png",
+      "ycsb-single-cli.png",
+      "ycsb-tput-trend.png",
+    ]);
+  });
+
+  test("p1 again without a terminal: overwrites without asking; stale plots are removed", () => {
+    const out = join(tmp, "report");
+    const empty = join(tmp, "p1-nothing-yet");
+    const run = report("p1", empty, out);
+    assert.match(run.stdout, /^note: overwriting the existing .*proj1\.md \(no terminal to ask on\)$/m);
+    assert.match(run.stdout, /^0 of 32 runs present, 32 missing, 0 unparseable\. \(The results folder .* does not exist yet\.\)$/m);
+    const md = readFileSync(join(out, "proj1.md"), "utf8");
+    checkSectionsInOrder(md);
+    assert.match(md, /\*Figure `ycsb-single-cli\.png` not drawn: none of its runs are present yet\.\*/);
+    assert.deepEqual(pngsIn(join(out, "plots-p1")), []);
+  });
+
+  test("p2: partitions dimension, fuzz scenarios and grouped plots", () => {
+    const results = join(tmp, "p2");
+    const out = join(tmp, "report");
+    writeLog(results, "fuzz/fuzz-3-no.log", fuzzLog("PASSED", [3000, 3000, 4500, 3000, 1500], true));
+    writeLog(results, "fuzz/fuzz-5-yes.log", fuzzLog("UNFAIR", [10, 10, 10, 10, 10], true));
+    writeLog(results, "fuzz/fuzz-3-yes.log", "Fuzz testing configuration: ...\n  Progress:  called 5 / 25000\r");
+    const readUpdate = (tput: number, avg: number, colour: boolean, wload = "a", nclis = 10) =>
+      benchLog(wload, nclis, tput, [
+        { op: "READ", ops: 50000, avg, p99: avg * 4, p50: avg - 10, mergedP99: avg * 3 },
+        { op: "UPDATE", ops: 50000, avg: avg * 2, p99: avg * 8, p50: avg * 2 - 10, mergedP99: avg * 6 },
+      ], colour);
+    writeLog(results, "bench/bench-10-a-1.log", readUpdate(20000, 100, true));
+    writeLog(results, "bench/bench-10-a-3.log", readUpdate(45000, 80, false));
+    writeLog(results, "bench/bench-10-c-5.log", benchLog("c", 10, 70000, [
+      { op: "READ", ops: 100000, avg: 70, p99: 300 },
+    ], true));
+    writeLog(results, "bench/bench-1-a-1.log", readUpdate(5000, 50, true, "a", 1));
+    writeLog(results, "bench/bench-20-a-5.log", readUpdate(90000, 120, true, "a", 20));
+    writeLog(results, "bench/bench-30-a-5.log", "garbage\n[Run] 12 ms\n");
+
+    const run = report("p2", results, out);
+    assert.match(run.stdout.split("\n")[0], /^Runs the p2 report needs/);
+    assert.match(run.stdout, /\[missing {4}\] {2}bench YCSB-B, 10 clients, 3 partitions {2,}run: just p2::bench 10 b 3/);
+    assert.match(run.stdout, /^7 of 27 runs present, 18 missing, 2 unparseable\.$/m);
+
+    const md = readFileSync(join(out, "proj2.md"), "utf8");
+    assert.match(md, /^# CS 739 MadKV Project 2$/m);
+    checkSectionsInOrder(md);
+    assertRow(md, ["3 partitions, no crashes", "`fuzz/fuzz-3-no.log`", "PASSED", "15,000"]);
+    assertRow(md, ["5 partitions, servers 1 and 2 killed and restarted", "`fuzz/fuzz-5-yes.log`", "UNFAIR", "50"]);
+    assert.match(md, /^\| 3 partitions, server 1 killed halfway and restarted \| `fuzz\/fuzz-3-yes\.log` \| \*unparseable\* \(no 'Fuzz testing result:' line.*\) \| — \|$/m);
+    assertRow(md, ["YCSB-A", "1", "20,000.0", "150.0", "600.0"]);
+    assertRow(md, ["YCSB-A", "3", "45,000.0", "120.0", "480.0"]);
+    assertRow(md, ["YCSB-C", "5", "70,000.0", "70.0", "300.0"]);
+    assertRow(md, ["YCSB-F", "5", "*missing*", "—", "—"]);
+    assertRow(md, ["1", "1", "5,000.0", "75.0", "300.0"]);
+    assertRow(md, ["1", "10", "20,000.0", "150.0", "600.0"]); // the trend reuses the 10-client run
+    assertRow(md, ["5", "20", "90,000.0", "180.0", "720.0"]);
+    assertRow(md, ["5", "20", "READ", "50,000", "120.0", "110.0", "360.0", "9,000.0"]);
+    assert.match(md, /^\| 5 \| 30 \| \*unparseable\* \(no 'Benchmarking results:' block.*\) \| — \| — \|$/m);
+
+    checkFigures(md, out, "plots-p2", [
+      "ycsb-op-lats-trend.png",
+      "ycsb-ten-clients-op-lats.png",
+      "ycsb-ten-clients.png",
+      "ycsb-tput-trend.png",
+    ]);
+  });
+
+  test("p3: with no results at all, the report lists every run as missing and draws nothing", () => {
+    const out = join(tmp, "report-p3");
+    const run = report("p3", join(tmp, "p3-absent"), out);
+    assert.match(run.stdout, /\[missing {4}\] {2}fuzz, rf=5, all replicas healthy {2,}run: just p3::fuzz 5 no/);
+    assert.match(run.stdout, /^0 of 26 runs present, 26 missing, 0 unparseable\./m);
+    const md = readFileSync(join(out, "proj3.md"), "utf8");
+    checkSectionsInOrder(md);
+    assertRow(md, ["rf=5, all replicas healthy", "`fuzz/fuzz-5-no.log`", "*missing*", "—"]);
+    assertRow(md, ["YCSB-D", "3", "*missing*", "—", "—"]);
+    checkFigures(md, out, "plots-p3", []);
+  });
+
+  test("an unknown stage is refused with its usage", () => {
+    const result = runBash(["sumgen/report.sh", "p9"]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /usage: bash sumgen\/report\.sh <stage>.*\(stages: p1 p2 p3\)/);
+  });
+});

@@ -1,0 +1,86 @@
+"""Unit tests of the log parsers (run by sumgen/test/report.test.ts through sumgen/python.sh,
+or directly: bash sumgen/python.sh -m unittest discover -s sumgen/test)."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from madkv_report.benchlog import parse_bench_log  # noqa: E402
+from madkv_report.fuzzlog import parse_fuzz_log  # noqa: E402
+from madkv_report.logtext import LogFormatError, clean_lines  # noqa: E402
+
+ESC = "\x1b"
+
+TEMPLATE_BENCH = (
+    f"{ESC}[1m{ESC}[33mBenchmarking [Run] phase...{ESC}[0m\n"
+    f"{ESC}[1m{ESC}[33mBenchmarking results:{ESC}[0m  {ESC}[36mYCSB-a{ESC}[0m  {ESC}[35m10 clients{ESC}[0m\n"
+    f"  {ESC}[36m[Load]{ESC}[0m     812 ms\n"
+    "    Throughput:   12345.67 ops/sec\n"
+    "    Latency:    INSERT  ops   1000  avg     79.12  min     30  max   4012  p99    301  us\n"
+    f"  {ESC}[36m[Run] {ESC}[0m    1530 ms\n"
+    "    Throughput:    6535.95 ops/sec\n"
+    "    Latency:    READ    ops   5000  avg    100.00  min     20  max    900  p99    400  us\n"
+    "                UPDATE  ops   3000  avg    300.00  min     40  max   1900  p99    700  us\n"
+)
+OUR_PERCENTILES = (
+    "[READ], 50thPercentileLatency(us), 90\n"
+    "[READ], 99thPercentileLatency(us), 380\n"
+    "[UPDATE], 50thPercentileLatency(us), 250\n"
+    "[UPDATE], 99thPercentileLatency(us), NaN\n"
+    "[OVERALL], RunTime(ms), 1530\n"
+)
+
+
+class CleanLinesTest(unittest.TestCase):
+    def test_strips_colours_and_splits_progress_rewrites(self):
+        raw = f"{ESC}[32mok{ESC}[0m\n  Progress: 1\r  Progress: 2\r\nlast\x00"
+        self.assertEqual(clean_lines(raw), ["ok", "  Progress: 1", "  Progress: 2", "last"])
+
+
+class FuzzLogTest(unittest.TestCase):
+    def test_outcome_and_ops_checked(self):
+        lines = clean_lines(
+            "  Ops stats:  Put 3  Swap 4  Get 5  Scan 6  Delete 7\n"
+            f"{ESC}[1m{ESC}[33mFuzz testing result:{ESC}[0m {ESC}[32mPASSED{ESC}[0m\n"
+        )
+        result = parse_fuzz_log(lines)
+        self.assertEqual(result.outcome, "PASSED")
+        self.assertEqual(result.ops_checked, 25)
+
+    def test_no_ops_stats_gives_unknown_count(self):
+        self.assertIsNone(parse_fuzz_log(["Fuzz testing result: UNFAIR"]).ops_checked)
+
+    def test_missing_outcome_is_a_format_error(self):
+        with self.assertRaises(LogFormatError):
+            parse_fuzz_log(["  Progress:  called 10 / 15000"])
+
+
+class BenchLogTest(unittest.TestCase):
+    def test_template_log_uses_the_run_section(self):
+        result = parse_bench_log(clean_lines(TEMPLATE_BENCH))
+        self.assertEqual((result.workload, result.nclients), ("a", 10))
+        self.assertAlmostEqual(result.throughput, 6535.95)
+        self.assertEqual(sorted(result.ops), ["READ", "UPDATE"])
+        self.assertAlmostEqual(result.avg_latency_us, (5000 * 100 + 3000 * 300) / 8000)
+        self.assertEqual(result.p99_latency_us, 700)
+        self.assertFalse(result.has_p50)
+
+    def test_percentile_lines_give_p50_and_p99_when_present(self):
+        result = parse_bench_log(clean_lines(TEMPLATE_BENCH + OUR_PERCENTILES))
+        self.assertEqual(result.ops["READ"].p50_us, 90)
+        self.assertEqual(result.ops["READ"].p99_us, 380)
+        self.assertEqual(result.ops["UPDATE"].p50_us, 250)
+        self.assertEqual(result.ops["UPDATE"].p99_us, 700)  # NaN ignored: the block's p99 stays
+
+    def test_truncated_log_is_a_format_error(self):
+        truncated = TEMPLATE_BENCH.split("[Run]")[0]
+        with self.assertRaises(LogFormatError):
+            parse_bench_log(clean_lines(truncated))
+        with self.assertRaises(LogFormatError):
+            parse_bench_log(clean_lines("\x00\xff garbage\n"))
+
+
+if __name__ == "__main__":
+    unittest.main()
