@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DurableLog, RECORD_HEADER_BYTES, type NewLogEntry } from './durable-log';
-import { StorageClosedError } from './errors';
+import { StorageClosedError, StorageFailedError } from './errors';
 
 async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'durable-log-'));
@@ -220,4 +220,21 @@ test('after close every operation rejects with StorageClosedError', async (t) =>
   await log.close();
   await assert.rejects(log.append(entry('late')), StorageClosedError);
   await assert.rejects(log.truncateSuffix(1), StorageClosedError);
+});
+
+test('after an I/O error every operation rejects with StorageFailedError until the log is reopened', async (t) => {
+  const dir = path.join(await tempDir(t), 'vanishing');
+  const log = await DurableLog.open(dir, { segmentBytes: 10 });
+  await log.append(entry('first'));
+  await rm(dir, { recursive: true });
+  // The next append needs a new segment file in a directory that is gone.
+  await assert.rejects(log.append(entry('second')), (err: unknown) => {
+    assert.ok(err instanceof StorageFailedError);
+    assert.match(err.message, /writing records 2\.\.2 on the log in .*vanishing failed: ENOENT/);
+    assert.match(err.message, /unusable until it is closed and reopened/);
+    return true;
+  });
+  await assert.rejects(log.append(entry('third')), StorageFailedError);
+  await assert.rejects(log.truncateSuffix(1), StorageFailedError);
+  await log.close();
 });

@@ -249,7 +249,7 @@ export class DurableLog {
       // Merge into a batch still waiting in the queue: that is the group commit.
       const tail = this.queue[this.queue.length - 1];
       if (tail !== undefined && tail.kind === 'append') {
-        tail.records.push(...records);
+        for (const record of records) tail.records.push(record); // no spread: it overflows the stack for huge arrays
         tail.bytes += bytes;
         tail.waiters.push(settle);
       } else {
