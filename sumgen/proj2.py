@@ -5,9 +5,7 @@ from madkv_report.stage_scaled import FuzzScenario, ScaledStage, ScaledStageText
 
 PROJECT2 = ScaledStageText(
     number=2,
-    title="durability, keyspace partitioning and a cluster manager",
     dim_noun="partitions",
-    dim_arg="nservers",
     size_label_fmt=("{} partition", "{} partitions"),
     sizes=(1, 3, 5),
     trend_sizes=(1, 5),

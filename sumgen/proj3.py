@@ -5,9 +5,7 @@ from madkv_report.stage_scaled import FuzzScenario, ScaledStage, ScaledStageText
 
 PROJECT3 = ScaledStageText(
     number=3,
-    title="replication for fault tolerance",
     dim_noun="replication factor",
-    dim_arg="server_rf",
     size_label_fmt=("rf={}", "rf={}"),
     sizes=(1, 3, 5),
     trend_sizes=(1, 5),

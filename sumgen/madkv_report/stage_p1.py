@@ -123,7 +123,7 @@ class Project1(Stage):
             if not any(present(rs) for rs in trend.values()):
                 return None
             fig, axes = new_figure(1, 3)
-            for ax, (i, w) in zip(axes[0], enumerate(TREND_WORKLOADS)):
+            for ax, w in zip(axes[0], TREND_WORKLOADS):
                 trend_lines(ax, [LineSeries(f"YCSB-{w.upper()}", TREND_X, [metric(r, "throughput") for r in trend[w]],
                                             METRIC_COLORS["throughput"])], CLIENTS_LABEL, TPUT_LABEL, TREND_X)
                 ax.set_title(f"YCSB-{w.upper()}")

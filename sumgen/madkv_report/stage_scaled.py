@@ -43,9 +43,7 @@ class FuzzScenario:
 @dataclass(frozen=True)
 class ScaledStageText:
     number: int
-    title: str
     dim_noun: str  # "partitions" / "replication factor"
-    dim_arg: str  # the recipe parameter: "nservers" / "server_rf"
     size_label_fmt: Tuple[str, str]  # for 1 and for more: ("{} partition", "{} partitions")
     sizes: Tuple[int, ...]
     trend_sizes: Tuple[int, ...]
