@@ -1,41 +1,49 @@
 #!/usr/bin/env node
-/** The stdin/stdout client: `client --server 127.0.0.1:3777`, commands on stdin, answers on stdout. */
+/**
+ * The stdin/stdout client: `client --server 127.0.0.1:3777` (stage 1) or
+ * `client --manager 127.0.0.1:3666` (stage 2+); commands on stdin, answers on stdout.
+ */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exitOnClosedStdout, fail } from '../common/process-exit';
-import { SingleServerClient } from '../client/single-server-client';
+import { type ClientTarget, connectClient } from '../client/connect';
+import type { KvClient } from '../client/kv-client';
 import { DEFAULT_RETRY_POLICY } from '../client/retry-policy';
 import { makeLogger } from '../common/log';
 import { runStdioClient } from '../stdio/stdio-client';
-import { AddressError, parseAddress } from '../wire/address';
+import { AddressError } from '../wire/address';
+
+const DEFAULT_SERVER = '127.0.0.1:3777';
 
 async function main(): Promise<void> {
   exitOnClosedStdout();
   const args = await yargs(hideBin(process.argv))
     .scriptName('client')
     .usage(
-      '$0 --server <host:port>\n\nReads one command a line from stdin (PUT k v | SWAP k v | GET k | DELETE k | SCAN a b | STOP)\nand prints one answer per command on stdout.',
+      '$0 [--server <host:port> | --manager <host:port>]\n\nReads one command a line from stdin (PUT k v | SWAP k v | GET k | DELETE k | SCAN a b | STOP)\nand prints one answer per command on stdout.',
     )
-    .option('server', { type: 'string', default: '127.0.0.1:3777', describe: 'server address' })
+    .option('server', { type: 'string', describe: `server address (stage 1; ${DEFAULT_SERVER} when neither --server nor --manager is given)` })
+    .option('manager', { type: 'string', describe: 'manager address (stage 2+): ask it for the partition map, then talk to the servers' })
     .option('quiet', { type: 'boolean', default: false, describe: 'do not report retries on stderr' })
     .strict()
     .help()
     .parseAsync();
 
-  let server;
+  if (args.server !== undefined && args.manager !== undefined) fail('give either --server or --manager, not both');
+  const target: ClientTarget = args.manager !== undefined ? { manager: args.manager } : { server: args.server ?? DEFAULT_SERVER };
+  const log = makeLogger('client');
+  let client: KvClient;
   try {
-    server = parseAddress(args.server);
+    client = connectClient(target, {
+      ...DEFAULT_RETRY_POLICY,
+      onRetry: (attempt, reason) => {
+        // The first failure and then every tenth, so a long outage does not flood stderr.
+        if (!args.quiet && (attempt === 1 || attempt % 10 === 0)) log(`retrying (attempt ${attempt}): ${reason}`);
+      },
+    });
   } catch (err) {
     fail(err instanceof AddressError ? err.message : String(err));
   }
-  const log = makeLogger('client');
-  const client = new SingleServerClient(server, {
-    ...DEFAULT_RETRY_POLICY,
-    onRetry: (attempt, reason) => {
-      // The first failure and then every tenth, so a long outage does not flood stderr.
-      if (!args.quiet && (attempt === 1 || attempt % 10 === 0)) log(`retrying (attempt ${attempt}): ${reason}`);
-    },
-  });
   await runStdioClient(client, process.stdin, process.stdout);
   client.close();
   process.exit(0);
