@@ -19,8 +19,13 @@ export class CallTimeoutError extends Error {
 interface Pending {
   resolve: (reply: Reply) => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout | undefined;
+  /** performance.now() after which the call fails; Infinity for no limit. */
+  deadline: number;
+  timeoutMs: number | undefined;
 }
+
+/** How often pending calls are checked against their deadlines: one timer per connection, not one per call. */
+const SWEEP_INTERVAL_MS = 50;
 
 export class RpcConnection {
   private nextId = 1;
@@ -28,6 +33,7 @@ export class RpcConnection {
   private readonly decoder = new FrameDecoder();
   private closedError: Error | undefined;
   private corked = false;
+  private sweeper: NodeJS.Timeout | undefined;
 
   private constructor(private readonly socket: net.Socket, readonly peer: string) {
     socket.setNoDelay(true);
@@ -69,16 +75,27 @@ export class RpcConnection {
     if (this.closedError) return Promise.reject(this.closedError);
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
-      const timer =
-        timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              this.pending.delete(id);
-              reject(new CallTimeoutError(`no reply from ${this.peer} within ${timeoutMs} ms`));
-            }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
+      this.pending.set(id, { resolve, reject, deadline, timeoutMs });
+      if (timeoutMs !== undefined && this.sweeper === undefined) this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
       this.write(encodeFrame({ id, body }));
     });
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const [id, p] of this.pending) {
+      if (p.deadline <= now) {
+        this.pending.delete(id);
+        p.reject(new CallTimeoutError(`no reply from ${this.peer} within ${p.timeoutMs} ms`));
+      }
+    }
+    if (this.pending.size === 0) this.stopSweeper();
+  }
+
+  private stopSweeper(): void {
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   close(): void {
@@ -115,7 +132,6 @@ export class RpcConnection {
       const p = this.pending.get(frame.id);
       if (!p) continue; // the call already timed out
       this.pending.delete(frame.id);
-      if (p.timer) clearTimeout(p.timer);
       p.resolve(frame.reply);
     }
   }
@@ -124,10 +140,8 @@ export class RpcConnection {
     if (this.closedError) return;
     this.closedError = err;
     this.socket.destroy();
-    for (const p of this.pending.values()) {
-      if (p.timer) clearTimeout(p.timer);
-      p.reject(err);
-    }
+    this.stopSweeper();
+    for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
   }
 }
