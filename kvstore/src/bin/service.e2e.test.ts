@@ -1,0 +1,48 @@
+/** The compiled `service` entry point: the command it derives, its errors, and how it parents the recipe it runs. */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { binPath, repoRoot, runToCompletion } from '../testing/spawn-node';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-service-test-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const SERVERS = '127.0.0.1:3777,127.0.0.1:3778,127.0.0.1:3779';
+
+function service(args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof runToCompletion> {
+  return runToCompletion(process.execPath, [binPath('service'), ...args], '', { env, timeoutMs: 10_000, cwd: repoRoot() });
+}
+
+test('prints the recipe a node id stands for', async () => {
+  const m = await service(['--node', 'm', '--manager', '127.0.0.1:3666', '--servers', SERVERS, '--dry-run']);
+  assert.equal(m.code, 0);
+  assert.equal(m.stdout, `madkv service m: just p2::manager 3666 ${SERVERS}\n`);
+  const s1 = await service(['--node', 's1', '--manager', '127.0.0.1:3666', '--servers', SERVERS, '--backer-prefix', './backer', '--dry-run']);
+  assert.equal(s1.stdout, 'madkv service s1: just p2::server 1 127.0.0.1:3666 3778 ./backer.s1\n');
+});
+
+test('an unknown node id is a one-line error naming the valid ones', async () => {
+  const r = await service(['--node', 's7', '--servers', SERVERS]);
+  assert.notEqual(r.code, 0);
+  assert.equal(r.stderr, "error: unknown node 's7': valid nodes are m (the manager) and s0, s1, s2 (one per address in the server list)\n");
+});
+
+test('runs the recipe through $JUST, passes SIGTERM on and exits with its code', async () => {
+  const fakeJust = path.join(dir, 'just');
+  const argsFile = path.join(dir, 'args');
+  // Records its arguments, then waits; on SIGTERM exits 7 so the test can tell the code was passed back.
+  fs.writeFileSync(fakeJust, `#!/bin/sh\necho "$@" > "${argsFile}"\ntrap 'exit 7' TERM\nwhile true; do sleep 0.05; done\n`, { mode: 0o755 });
+  const child = spawn(process.execPath, [binPath('service'), '--node', 's2', '--servers', SERVERS, '--backer-prefix', '/data/b'], {
+    cwd: repoRoot(),
+    env: { ...process.env, JUST: fakeJust },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  for (let i = 0; i < 100 && !fs.existsSync(argsFile); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(fs.readFileSync(argsFile, 'utf8'), 'p2::server 2 127.0.0.1:3666 3779 /data/b.s2\n');
+  child.kill('SIGTERM');
+  assert.equal(await exited, 7);
+});
