@@ -1,0 +1,161 @@
+/**
+ * The history file: one JSON object per line, one line per operation (issue 3):
+ *
+ *   {"client": 0, "op": "PUT", "key": "k1", "value": "v1", "call": 10, "ret": 25, "result": "found"}
+ *   {"client": 1, "op": "SCAN", "start": "a", "end": "z", "call": 11, "ret": 30, "result": [["k1", "v1"]]}
+ *
+ * `ret` is null for an operation that never returned (its result is then ignored).
+ */
+import * as fs from 'node:fs';
+
+export type HistoryOp =
+  | { client: number; op: 'PUT'; key: string; value: string; call: number; ret: number | null; result: 'found' | 'not_found' | null }
+  | { client: number; op: 'SWAP'; key: string; value: string; call: number; ret: number | null; result: string | null }
+  | { client: number; op: 'GET'; key: string; call: number; ret: number | null; result: string | null }
+  | { client: number; op: 'DELETE'; key: string; call: number; ret: number | null; result: 'found' | 'not_found' | null }
+  | { client: number; op: 'SCAN'; start: string; end: string; call: number; ret: number | null; result: Array<[string, string]> | null };
+
+export type ParseResult = { ok: true; op: HistoryOp } | { ok: false; message: string };
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function isObject(v: Json): v is { [k: string]: Json } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Parse one line of a history file. Every problem is named, for a message with the line number. */
+export function parseHistoryLine(line: string): ParseResult {
+  let parsed: Json;
+  try {
+    parsed = JSON.parse(line) as Json;
+  } catch (err) {
+    return { ok: false, message: `not JSON (${(err as Error).message})` };
+  }
+  if (!isObject(parsed)) return { ok: false, message: 'not a JSON object' };
+  const o = parsed;
+  const fail = (message: string): ParseResult => ({ ok: false, message });
+  const client = o['client'];
+  if (typeof client !== 'number' || !Number.isInteger(client)) return fail('"client" must be an integer');
+  const call = o['call'];
+  if (typeof call !== 'number' || !Number.isFinite(call)) return fail('"call" must be a number');
+  const ret = o['ret'];
+  if (ret !== null && (typeof ret !== 'number' || !Number.isFinite(ret))) return fail('"ret" must be a number or null');
+  if (ret !== null && ret < call) return fail(`"ret" (${ret}) is before "call" (${call})`);
+  const result = o['result'] ?? null;
+  const str = (name: string): string | undefined => {
+    const v = o[name];
+    return typeof v === 'string' && v.length > 0 ? v : undefined;
+  };
+  const op = o['op'];
+  switch (op) {
+    case 'PUT':
+    case 'DELETE': {
+      const key = str('key');
+      if (key === undefined) return fail('"key" must be a non-empty string');
+      if (ret !== null && result !== 'found' && result !== 'not_found') return fail(`"result" of ${op} must be "found" or "not_found"`);
+      const r = result === 'found' || result === 'not_found' ? result : null;
+      if (op === 'DELETE') return { ok: true, op: { client, op, key, call, ret, result: r } };
+      const value = str('value');
+      if (value === undefined) return fail('"value" must be a non-empty string');
+      return { ok: true, op: { client, op, key, value, call, ret, result: r } };
+    }
+    case 'SWAP':
+    case 'GET': {
+      const key = str('key');
+      if (key === undefined) return fail('"key" must be a non-empty string');
+      if (result !== null && typeof result !== 'string') return fail(`"result" of ${op} must be a string or null`);
+      if (op === 'GET') return { ok: true, op: { client, op, key, call, ret, result } };
+      const value = str('value');
+      if (value === undefined) return fail('"value" must be a non-empty string');
+      return { ok: true, op: { client, op, key, value, call, ret, result } };
+    }
+    case 'SCAN': {
+      const start = str('start');
+      const end = str('end');
+      if (start === undefined || end === undefined) return fail('"start" and "end" must be non-empty strings');
+      if (result === null) {
+        if (ret !== null) return fail('"result" of a returned SCAN must be a list of [key, value] pairs');
+        return { ok: true, op: { client, op, start, end, call, ret, result: null } };
+      }
+      if (!Array.isArray(result)) return fail('"result" of SCAN must be a list of [key, value] pairs');
+      const pairs: Array<[string, string]> = [];
+      for (const p of result) {
+        if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string' || typeof p[1] !== 'string') {
+          return fail('"result" of SCAN must be a list of [key, value] pairs of strings');
+        }
+        pairs.push([p[0], p[1]]);
+      }
+      return { ok: true, op: { client, op, start, end, call, ret, result: pairs } };
+    }
+    default:
+      return fail(`"op" must be PUT, SWAP, GET, DELETE or SCAN (got ${JSON.stringify(op ?? null)})`);
+  }
+}
+
+/** One history line, fields in the documented order. */
+export function formatHistoryLine(op: HistoryOp): string {
+  switch (op.op) {
+    case 'PUT':
+    case 'SWAP':
+      return JSON.stringify({ client: op.client, op: op.op, key: op.key, value: op.value, call: op.call, ret: op.ret, result: op.result });
+    case 'GET':
+    case 'DELETE':
+      return JSON.stringify({ client: op.client, op: op.op, key: op.key, call: op.call, ret: op.ret, result: op.result });
+    case 'SCAN':
+      return JSON.stringify({ client: op.client, op: op.op, start: op.start, end: op.end, call: op.call, ret: op.ret, result: op.result });
+  }
+}
+
+export class HistoryFormatError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    detail: string,
+  ) {
+    super(`${file}:${line}: ${detail}`);
+  }
+}
+
+/** Parse a whole history text; blank lines are skipped. Throws HistoryFormatError on the first bad line. */
+export function parseHistoryText(text: string, file: string): HistoryOp[] {
+  const ops: HistoryOp[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
+    const r = parseHistoryLine(line);
+    if (!r.ok) throw new HistoryFormatError(file, i + 1, r.message);
+    ops.push(r.op);
+  }
+  return ops;
+}
+
+export function readHistoryFile(file: string): HistoryOp[] {
+  return parseHistoryText(fs.readFileSync(file, 'utf8'), file);
+}
+
+/** Appends history lines to a file as operations complete, so a crashed run still leaves them. */
+export class HistoryWriter {
+  private readonly fd: number;
+  private buffered: string[] = [];
+
+  constructor(readonly file: string) {
+    this.fd = fs.openSync(file, 'w');
+  }
+
+  append(op: HistoryOp): void {
+    this.buffered.push(formatHistoryLine(op));
+    if (this.buffered.length >= 512) this.flush();
+  }
+
+  flush(): void {
+    if (this.buffered.length === 0) return;
+    fs.writeSync(this.fd, this.buffered.join('\n') + '\n');
+    this.buffered = [];
+  }
+
+  close(): void {
+    this.flush();
+    fs.closeSync(this.fd);
+  }
+}

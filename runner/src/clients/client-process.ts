@@ -1,0 +1,251 @@
+/**
+ * One client program, spawned either as `just <args>` (the recipes) or as a shell command
+ * (`--client-cmd`), driven over its stdin/stdout with one operation in flight at a time.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { justExecutable, repoRoot } from '../paths';
+import { type KvAnswer, type KvCall, clip, formatCall, parseAnswerLine, parseScanLine } from './protocol';
+
+export type ClientLaunch = { kind: 'just'; args: string[] } | { kind: 'shell'; command: string };
+
+export function describeLaunch(launch: ClientLaunch): string {
+  return launch.kind === 'just' ? `just ${launch.args.join(' ')}` : launch.command;
+}
+
+export type FailureKind = 'timeout' | 'exited' | 'protocol' | 'spawn';
+
+export interface ClientFailure {
+  kind: FailureKind;
+  message: string;
+}
+
+export type CallOutcome = { ok: true; answer: KvAnswer } | { ok: false; failure: ClientFailure };
+
+interface Pending {
+  call: KvCall | 'STOP';
+  scanPairs: Array<[string, string]> | undefined;
+  resolve: (outcome: CallOutcome) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const STDERR_TAIL_LINES = 20;
+const live = new Set<ClientProcess>();
+let exitHookInstalled = false;
+
+/** Kill every client still running when the runner exits, however it exits. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const c of live) c.kill();
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      for (const c of live) c.kill();
+      process.exit(130);
+    });
+  }
+}
+
+export class ClientProcess {
+  private readonly child: ChildProcess;
+  private pending: Pending | undefined;
+  private buffer = '';
+  private readonly stderrLines: string[] = [];
+  private stderrPartial = '';
+  private exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private spawnError: string | undefined;
+  private failure: ClientFailure | undefined;
+  private readonly exitWaiters: Array<() => void> = [];
+
+  private constructor(
+    readonly name: string,
+    launch: ClientLaunch,
+    private readonly forwardStderr: boolean,
+  ) {
+    installExitHook();
+    const options = { cwd: repoRoot(), stdio: ['pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'], detached: true };
+    this.child =
+      launch.kind === 'just'
+        ? spawn(justExecutable(), launch.args, options)
+        : spawn('/bin/sh', ['-c', launch.command], options);
+    live.add(this);
+    this.child.stdout!.setEncoding('utf8');
+    this.child.stdout!.on('data', (chunk: string) => this.onStdout(chunk));
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (chunk: string) => this.onStderr(chunk));
+    // A client that exits early makes our writes fail with EPIPE; the exit is what we report.
+    this.child.stdin!.on('error', () => undefined);
+    this.child.on('error', (err) => {
+      this.spawnError = err.message;
+      this.fail({ kind: 'spawn', message: `${this.name}: cannot start '${describeLaunch(launch)}': ${err.message}` });
+      this.markExited(null, null);
+    });
+    this.child.on('exit', (code, signal) => this.markExited(code, signal));
+  }
+
+  static start(name: string, launch: ClientLaunch, options: { forwardStderr?: boolean } = {}): ClientProcess {
+    return new ClientProcess(name, launch, options.forwardStderr === true);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** The last lines the client wrote to stderr (shown when it fails). */
+  stderrTail(): string[] {
+    const tail = [...this.stderrLines];
+    if (this.stderrPartial !== '') tail.push(this.stderrPartial);
+    return tail.slice(-STDERR_TAIL_LINES);
+  }
+
+  /** Send one command and wait for its answer, at most `timeoutMs`. */
+  call(call: KvCall, timeoutMs: number): Promise<CallOutcome> {
+    return this.send(call, formatCall(call), timeoutMs);
+  }
+
+  /** Send STOP, expect `STOP` back and the process to exit; kill it if it does not. */
+  async stop(timeoutMs: number): Promise<{ ok: true } | { ok: false; failure: ClientFailure }> {
+    const outcome = await this.send('STOP', 'STOP\n', timeoutMs);
+    if (!outcome.ok) {
+      this.kill();
+      return outcome;
+    }
+    if (!(await this.waitExit(timeoutMs))) {
+      this.kill();
+      return { ok: false, failure: { kind: 'timeout', message: `${this.name}: answered STOP but did not exit within ${formatSeconds(timeoutMs)}` } };
+    }
+    return { ok: true };
+  }
+
+  kill(): void {
+    if (this.exited !== undefined || this.child.pid === undefined) return;
+    try {
+      // The client runs in its own process group (just -> shell -> program): end all of it.
+      process.kill(-this.child.pid, 'SIGKILL');
+    } catch {
+      try {
+        this.child.kill('SIGKILL');
+      } catch {
+        // Already gone between the check and the kill.
+      }
+    }
+  }
+
+  waitExit(timeoutMs: number): Promise<boolean> {
+    if (this.exited !== undefined) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.exitWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private send(call: KvCall | 'STOP', line: string, timeoutMs: number): Promise<CallOutcome> {
+    if (this.pending !== undefined) throw new Error(`${this.name}: a call is already in flight`);
+    if (this.failure !== undefined) return Promise.resolve({ ok: false, failure: this.failure });
+    if (this.exited !== undefined) return Promise.resolve({ ok: false, failure: this.exitFailure() });
+    return new Promise((resolve) => {
+      const pending: Pending = { call, scanPairs: undefined, resolve, timer: undefined };
+      if (Number.isFinite(timeoutMs)) {
+        pending.timer = setTimeout(() => {
+          this.fail({ kind: 'timeout', message: `${this.name}: no answer to '${clip(line.trimEnd())}' within ${formatSeconds(timeoutMs)}` });
+        }, timeoutMs);
+      }
+      this.pending = pending;
+      this.child.stdin!.write(line);
+    });
+  }
+
+  private settle(outcome: CallOutcome): void {
+    const p = this.pending;
+    if (p === undefined) return;
+    this.pending = undefined;
+    if (p.timer !== undefined) clearTimeout(p.timer);
+    p.resolve(outcome);
+  }
+
+  private fail(failure: ClientFailure): void {
+    if (this.failure === undefined) this.failure = failure;
+    this.settle({ ok: false, failure });
+  }
+
+  private onStdout(chunk: string): void {
+    this.buffer += chunk;
+    let start = 0;
+    for (;;) {
+      const nl = this.buffer.indexOf('\n', start);
+      if (nl < 0) break;
+      this.onLine(this.buffer.slice(start, nl));
+      start = nl + 1;
+    }
+    this.buffer = start === 0 ? this.buffer : this.buffer.slice(start);
+  }
+
+  private onLine(line: string): void {
+    if (this.failure !== undefined) return;
+    const p = this.pending;
+    if (p === undefined) {
+      if (line.trim() === '') return;
+      this.fail({ kind: 'protocol', message: `${this.name}: printed '${clip(line)}' while no command was in flight` });
+      return;
+    }
+    if (p.call === 'STOP') {
+      const t = line.trim();
+      if (t === '') return;
+      // The answer value is unused: stop() only looks at ok.
+      if (t === 'STOP') this.settle({ ok: true, answer: { op: 'GET', value: null } });
+      else this.fail({ kind: 'protocol', message: `${this.name}: answered '${clip(line)}' to STOP (expected 'STOP')` });
+      return;
+    }
+    if (p.scanPairs !== undefined) {
+      const r = parseScanLine(line);
+      if (r.kind === 'pair') p.scanPairs.push(r.pair);
+      else if (r.kind === 'end') this.settle({ ok: true, answer: { op: 'SCAN', pairs: p.scanPairs } });
+      else if (r.kind === 'error') this.fail({ kind: 'protocol', message: `${this.name}: ${r.message}` });
+      return;
+    }
+    const r = parseAnswerLine(p.call, line);
+    if (r.kind === 'answer') this.settle({ ok: true, answer: r.answer });
+    else if (r.kind === 'scan-begun') p.scanPairs = [];
+    else if (r.kind === 'error') this.fail({ kind: 'protocol', message: `${this.name}: ${r.message}` });
+  }
+
+  private onStderr(chunk: string): void {
+    if (this.forwardStderr) process.stderr.write(chunk);
+    const parts = (this.stderrPartial + chunk).split('\n');
+    this.stderrPartial = parts.pop() ?? '';
+    for (const l of parts) {
+      this.stderrLines.push(l);
+      if (this.stderrLines.length > STDERR_TAIL_LINES) this.stderrLines.shift();
+    }
+  }
+
+  private markExited(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.exited !== undefined) return;
+    this.exited = { code, signal };
+    live.delete(this);
+    // Lines already received are processed before we call it an exit.
+    if (this.buffer !== '') {
+      const rest = this.buffer;
+      this.buffer = '';
+      this.onLine(rest);
+    }
+    if (this.pending !== undefined) this.fail(this.exitFailure());
+    for (const w of this.exitWaiters.splice(0)) w();
+  }
+
+  private exitFailure(): ClientFailure {
+    if (this.spawnError !== undefined) return { kind: 'spawn', message: `${this.name}: ${this.spawnError}` };
+    const how = this.exited?.signal != null ? `was killed by ${this.exited.signal}` : `exited with code ${String(this.exited?.code)}`;
+    const tail = this.stderrTail();
+    const detail = tail.length > 0 ? `; its last stderr lines:\n${tail.map((l) => `      | ${l}`).join('\n')}` : '';
+    return { kind: 'exited', message: `${this.name} ${how} before answering${detail}` };
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
