@@ -197,7 +197,10 @@ function explainSegment(kh: KeyHistory, before: Array<TimedOp<KeyOp>>, segment: 
   const priorWriters = states.map((s) => lastWriterOf(before, valueOfState(s))).filter((x): x is number => x !== undefined);
   return {
     key: kh.key,
-    summary: `no order of these ${current.length} operation${current.length === 1 ? '' : 's'} on key ${kh.key} is legal`,
+    summary:
+      current.length === 1
+        ? `an operation on key ${kh.key} cannot take effect at any point of its interval`
+        : `no order of these ${current.length} operations on key ${kh.key} is legal`,
     ops: [...new Set(current.map((t) => t.op.source))].sort((a, b) => a - b),
     context: [...new Set(priorWriters)].sort((a, b) => a - b),
     priorValues,
@@ -218,16 +221,18 @@ function describeDeepest(kh: KeyHistory, ops: Array<TimedOp<KeyOp>>, deepest: De
   const placed = new Set(deepest.order);
   const start = show(kh.values.value(valueOfState(deepest.startState)));
   if (deepest.order.length === 0) {
-    lines.push(`Starting from ${start}, not one of them can take effect first:`);
+    lines.push(ops.length === 1 ? `Starting from ${start}:` : `Starting from ${start}, not one of them can take effect first:`);
   } else {
-    const steps = deepest.order.map((i) => `#${ops[i]!.op.source + 1}`);
-    lines.push(`Longest legal order found, from ${start}: ${steps.join(', ')} (value then ${show(kh.values.value(valueOfState(deepest.state)))});`);
+    const shown = 8;
+    const steps = deepest.order.slice(-shown).map((i) => `#${ops[i]!.op.source + 1}`);
+    const skipped = deepest.order.length > shown ? `(${deepest.order.length - shown} more), ` : '';
+    lines.push(`Longest legal order found, from ${start}: ${skipped}${steps.join(', ')} (value then ${show(kh.values.value(valueOfState(deepest.state)))});`);
     lines.push('after it none of the remaining operations can take effect next:');
   }
   const rest = ops.map((t, i) => ({ t, i })).filter(({ i }) => !placed.has(i));
   const minRet = Math.min(...rest.map(({ t }) => t.ret));
   const blocker = rest.find(({ t }) => t.ret === minRet);
-  if (blocker !== undefined && Number.isFinite(minRet)) {
+  if (blocker !== undefined && Number.isFinite(minRet) && rest.length > 1) {
     lines.push(`(the candidates are the operations called before #${blocker.t.op.source + 1} returned)`);
   }
   for (const { t } of rest) {

@@ -1,0 +1,110 @@
+/**
+ * `runner fuzz`: run the clients, record the history, check it for linearizability and
+ * print the template's log lines (the report scripts parse `Ops stats:` and the result line).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type CheckResult, checkHistory } from '../check/checker';
+import { formatCheckReport } from '../check/report';
+import { type ClientLaunch } from '../clients/client-process';
+import { SeededRandom } from '../random';
+import { Progress, colour, debugStruct, heading } from '../terminal';
+import { driveFuzzClients } from './driver';
+import { fuzzKeys } from './workload';
+
+export interface FuzzConfig {
+  numClis: number;
+  numKeys: number;
+  numOps: number;
+  conflict: boolean;
+  launch: ClientLaunch;
+  seed: number;
+  /** Where to write the history; undefined: a temporary file, kept only if the run fails. */
+  historyFile: string | undefined;
+  opTimeoutMs: number;
+  checkTimeoutMs: number;
+  forwardStderr: boolean;
+}
+
+export type FuzzOutcome = 'PASSED' | 'FAILED' | 'UNKNOWN';
+
+export function validateFuzzConfig(c: FuzzConfig): string | undefined {
+  if (!Number.isInteger(c.numClis) || c.numClis < 1) return '--num-clis must be a positive integer';
+  if (!Number.isInteger(c.numKeys) || c.numKeys < 1 || c.numKeys >= 100000) return '--num-keys must be an integer in 1..99999';
+  if (!Number.isInteger(c.numOps) || c.numOps < 1) return '--num-ops must be a positive integer';
+  if (c.launch.kind === 'just' && c.launch.args.length === 0) return 'give the client as --client-just-args <recipe args…> or --client-cmd "<command>"';
+  if (!(c.opTimeoutMs > 0)) return '--op-timeout must be positive';
+  return undefined;
+}
+
+export async function runFuzz(c: FuzzConfig): Promise<FuzzOutcome> {
+  const historyFile = c.historyFile ?? path.join(os.tmpdir(), `madkv-fuzz-${process.pid}-${Date.now()}.jsonl`);
+  console.log(
+    `${heading('Fuzz testing configuration:')} ${debugStruct('Args', [
+      ['num_clis', c.numClis],
+      ['num_keys', c.numKeys],
+      ['num_ops', c.numOps],
+      ['conflict', c.conflict],
+      c.launch.kind === 'just' ? ['just_args', c.launch.args] : ['client_cmd', c.launch.command],
+      ['seed', c.seed],
+      ['op_timeout_secs', c.opTimeoutMs / 1000],
+      ['history', historyFile],
+    ])}`,
+  );
+
+  const keys = fuzzKeys(c.numClis, c.numKeys, c.conflict, new SeededRandom(c.seed));
+  const total = c.numClis * c.numOps;
+  let called = 0;
+  let waited = 0;
+  let progress: Progress | undefined;
+  const started = Date.now();
+  const result = await driveFuzzClients({
+    launch: c.launch,
+    keys,
+    numOps: c.numOps,
+    seed: c.seed,
+    opTimeoutMs: c.opTimeoutMs,
+    historyFile,
+    forwardStderr: c.forwardStderr,
+    onStarted: () => {
+      console.log(heading('Fuzzing starts...'));
+      progress = new Progress(total, () => `  Progress:  called ${called} / ${total}  waited ${waited} / ${total}`, '  {bar} {line}');
+    },
+    onProgress: (cl, w) => {
+      called = cl;
+      waited = w;
+      progress?.update(w);
+    },
+  });
+  progress?.finish();
+  const runSecs = (Date.now() - started) / 1000;
+  console.log(heading('Stopping clients...'));
+  console.log(result.counts.line());
+  result.keyFreq.forEach((freq, i) => console.log(`${i === 0 ? '  Keys freq:  ' : '              '}[${freq.join(', ')}]`));
+  console.log(`  Ran ${result.history.length} operations in ${runSecs.toFixed(1)} s (${Math.round(result.history.length / Math.max(runSecs, 1e-3))} ops/s)`);
+
+  for (const f of result.failures) console.log(`${colour.red('Client failure:')}  ${f.message}`);
+
+  console.log(heading(`Checking linearizability of ${result.history.length} operations...`));
+  const checkStart = Date.now();
+  const check: CheckResult = checkHistory(result.history, { maxMillis: c.checkTimeoutMs });
+  const checkSecs = (Date.now() - checkStart) / 1000;
+  for (const line of formatCheckReport(check, result.history, { timeUnit: 'us' })) console.log(line);
+
+  const outcome: FuzzOutcome = check.verdict === 'FAILED' || result.failures.length > 0 ? 'FAILED' : check.verdict;
+  const word = outcome === 'PASSED' ? colour.green('PASSED') : outcome === 'FAILED' ? colour.red('FAILED') : colour.yellow('UNKNOWN');
+  console.log(`${heading('Fuzz testing result:')} ${word}`);
+  if (outcome === 'PASSED') {
+    console.log(`  ${check.opsChecked} operations on ${check.keysChecked} keys are linearizable (checked in ${checkSecs.toFixed(1)} s)`);
+  } else {
+    const reasons: string[] = [];
+    if (check.verdict === 'FAILED') reasons.push(`not linearizable on ${check.violations.length} key(s)`);
+    if (check.verdict === 'UNKNOWN') reasons.push(`the checker ran out of time after ${checkSecs.toFixed(0)} s`);
+    if (result.failures.length > 0) reasons.push(`${result.failures.length} client failure(s)`);
+    console.log(`  ${reasons.join('; ')}; history kept in ${historyFile}`);
+    console.log(`  re-check it with: just utils::check ${historyFile}`);
+  }
+  if (outcome === 'PASSED' && c.historyFile === undefined) fs.rmSync(historyFile, { force: true });
+  return outcome;
+}

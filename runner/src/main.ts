@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+/**
+ * The MadKV runner: `service`, `fuzz`, `check` and `bench` sub-commands, called by the
+ * stage recipes (justmod/proj*.just) or directly: `npm run --silent runner -- <command> …`.
+ */
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { runBench, validateBenchConfig } from './bench/bench-command';
+import { WORKLOAD_NAMES } from './bench/workload';
+import { runCheck } from './check/check-command';
+import type { ClientLaunch } from './clients/client-process';
+import { runFuzz, validateFuzzConfig } from './fuzz/fuzz-command';
+import { randomSeed } from './random';
+import { runService } from './service';
+
+const JUST_ARGS_FLAGS = ['--client-just-args', '--just-args', '-j'];
+
+/**
+ * `--client-just-args` takes every argument after it (they belong to `just`, and may look
+ * like flags), so it is cut off before yargs sees the command line.
+ */
+export function splitJustArgs(argv: readonly string[]): { rest: string[]; justArgs: string[] | undefined } {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (JUST_ARGS_FLAGS.includes(a)) return { rest: argv.slice(0, i), justArgs: argv.slice(i + 1) };
+    for (const f of JUST_ARGS_FLAGS) {
+      if (f.startsWith('--') && a.startsWith(`${f}=`)) return { rest: argv.slice(0, i), justArgs: [a.slice(f.length + 1), ...argv.slice(i + 1)] };
+    }
+  }
+  return { rest: [...argv], justArgs: undefined };
+}
+
+function clientLaunch(justArgs: string[] | undefined, clientCmd: string | undefined): ClientLaunch | string {
+  if (clientCmd !== undefined && justArgs !== undefined) return 'give either --client-just-args or --client-cmd, not both';
+  if (clientCmd !== undefined) return { kind: 'shell', command: clientCmd };
+  return { kind: 'just', args: justArgs ?? [] };
+}
+
+function clientOptions<T>(y: Argv<T>) {
+  return y
+    .option('client-just-args', {
+      alias: 'just-args',
+      type: 'string',
+      array: true,
+      describe: 'run each client as `just <args…>`; takes every argument after it (e.g. p1::client 127.0.0.1:3777)',
+    })
+    .option('client-cmd', { type: 'string', describe: 'run each client as this shell command instead (e.g. "node my-client.js")' })
+    .option('seed', { type: 'number', describe: 'random seed (printed; the same seed gives the same operations)' })
+    .option('op-timeout', { type: 'number', default: 120, describe: 'seconds to wait for one answer before the client counts as failed' })
+    .option('client-stderr', { type: 'boolean', default: false, describe: "show the clients' stderr (otherwise only its tail, when a client fails)" });
+}
+
+async function main(): Promise<number> {
+  const { rest, justArgs } = splitJustArgs(hideBin(process.argv));
+  let exitCode = 0;
+  await yargs(rest)
+    .scriptName('runner')
+    .usage('$0 <command> [options]\n\nThe MadKV runner: fuzz testing with a linearizability checker, YCSB benchmarks, node launcher.')
+    .command(
+      'fuzz',
+      'fuzz-test a store through its client program and check the history for linearizability',
+      (y) =>
+        clientOptions(y)
+          .option('num-clis', { type: 'number', default: 1, describe: 'number of concurrent clients' })
+          .option('num-keys', { type: 'number', default: 5, describe: 'keys per client' })
+          .option('num-ops', { type: 'number', default: 5000, describe: 'operations per client' })
+          .option('conflict', { alias: 'c', type: 'boolean', default: false, describe: 'clients share keys key00000… (otherwise each has its own random keys)' })
+          .option('history', { type: 'string', describe: 'write the history (JSON lines) here and keep it; by default a temporary file kept only on failure' })
+          .option('check-timeout', { type: 'number', default: 600, describe: 'seconds the checker may search before answering UNKNOWN' })
+          .example('$0 fuzz --num-clis 3 --conflict --client-just-args p1::client 127.0.0.1:3777', '')
+          .example('$0 fuzz --num-clis 2 --client-cmd "node dist/kvstore/src/bin/client.js --server 127.0.0.1:3777"', ''),
+      async (a) => {
+        const launch = clientLaunch(justArgs, a['client-cmd']);
+        if (typeof launch === 'string') throw new Error(launch);
+        const config = {
+          numClis: a['num-clis'],
+          numKeys: a['num-keys'],
+          numOps: a['num-ops'],
+          conflict: a.conflict,
+          launch,
+          seed: a.seed ?? randomSeed(),
+          historyFile: a.history,
+          opTimeoutMs: a['op-timeout'] * 1000,
+          checkTimeoutMs: a['check-timeout'] * 1000,
+          forwardStderr: a['client-stderr'],
+        };
+        const problem = validateFuzzConfig(config);
+        if (problem !== undefined) throw new Error(problem);
+        const outcome = await runFuzz(config);
+        exitCode = outcome === 'PASSED' ? 0 : outcome === 'FAILED' ? 1 : 2;
+      },
+    )
+    .command(
+      'check <file>',
+      're-check a saved history (JSON lines) for linearizability; exit 0 PASSED, 1 FAILED, 2 UNKNOWN',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true, describe: 'the history file' })
+          .option('check-timeout', { type: 'number', default: 600, describe: 'seconds the checker may search before answering UNKNOWN' })
+          .option('time-unit', { type: 'string', default: '', describe: 'unit to show after timestamps in reports (the fuzzer writes microseconds: us)' }),
+      (a) => {
+        exitCode = runCheck(a.file, { checkTimeoutMs: a['check-timeout'] * 1000, timeUnit: a['time-unit'] });
+      },
+    )
+    .command(
+      'bench',
+      'run a YCSB workload (load phase, then run phase) through the client program',
+      (y) =>
+        clientOptions(y)
+          .option('num-clis', { type: 'number', default: 1, describe: 'number of concurrent clients' })
+          .option('workload', { alias: 'w', type: 'string', default: 'a', choices: WORKLOAD_NAMES as string[], describe: 'YCSB core workload' })
+          .option('num-ops', { type: 'number', default: 10000, describe: 'run-phase operations per client (the load phase inserts the 1000 records)' })
+          .option('engine', { type: 'string', default: 'builtin', choices: ['builtin', 'ycsb'], describe: "built-in YCSB workloads, or real YCSB 0.17 from ycsb/ (just utils::ycsb)" })
+          .example('$0 bench --num-clis 10 --workload a --client-just-args p1::client 127.0.0.1:3777', ''),
+      async (a) => {
+        const launch = clientLaunch(justArgs, a['client-cmd']);
+        if (typeof launch === 'string') throw new Error(launch);
+        const config = {
+          numClis: a['num-clis'],
+          workload: a.workload,
+          numOps: a['num-ops'],
+          launch,
+          seed: a.seed ?? randomSeed(),
+          engine: a.engine === 'ycsb' ? ('ycsb' as const) : ('builtin' as const),
+          opTimeoutMs: a['op-timeout'] * 1000,
+          forwardStderr: a['client-stderr'],
+        };
+        const problem = validateBenchConfig(config);
+        if (problem !== undefined) throw new Error(problem);
+        exitCode = await runBench(config);
+      },
+    )
+    .command(
+      'service',
+      'launch one node through its just recipe: node m… the manager, s… a server (none: nothing)',
+      (y) =>
+        y
+          .option('node-id', { alias: 'n', type: 'string', default: 's0', describe: 'm, m.X (manager), sX, sX.Y (server), or none' })
+          .option('server-just-args', { alias: 's', type: 'string', array: true, default: [] as string[], describe: 'just arguments that start a server (or none)' })
+          .option('manager-just-args', { alias: 'm', type: 'string', array: true, default: [] as string[], describe: 'just arguments that start the manager (or none)' }),
+      async (a) => {
+        exitCode = await runService({
+          nodeId: a['node-id'],
+          serverJustArgs: a['server-just-args'].map(String),
+          managerJustArgs: a['manager-just-args'].map(String),
+        });
+      },
+    )
+    .demandCommand(1, 'name a command: fuzz, check, bench or service')
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .version(false)
+    .fail((msg, err) => {
+      console.error(`error: ${err !== undefined && err !== null ? err.message : msg} (see --help)`);
+      exitCode = 2;
+    })
+    .parseAsync();
+  return exitCode;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+      // Killed clients' pipes close on their own; never let one keep the runner alive.
+      setTimeout(() => process.exit(code), 3000).unref();
+    },
+    (err: unknown) => {
+      console.error(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exit(2);
+    },
+  );
+}

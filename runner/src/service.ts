@@ -1,0 +1,63 @@
+/**
+ * `runner service`: launch one node of a cluster through its `just` recipe, chosen by node
+ * id as the template does (`m…` the manager, `s…` a server; `none`, or recipe arguments
+ * `none`, launches nothing). The runner waits for the node and exits with its status.
+ */
+import { spawn } from 'node:child_process';
+import { justExecutable, repoRoot } from './paths';
+import { debugStruct, heading } from './terminal';
+
+export interface ServiceConfig {
+  nodeId: string;
+  serverJustArgs: string[];
+  managerJustArgs: string[];
+}
+
+export function serviceRole(c: ServiceConfig): { role: 'manager' | 'server'; args: string[] } | { role: 'none' } | { error: string } {
+  const id = c.nodeId;
+  if (id.toLowerCase() === 'none') return { role: 'none' };
+  if (id === '' || (!id.startsWith('s') && !id.startsWith('m'))) return { error: `invalid --node-id '${id}': expected m, m.X, sX, sX.Y or none` };
+  const isManager = id.startsWith('m');
+  const args = isManager ? c.managerJustArgs : c.serverJustArgs;
+  if (args.length === 0) return { error: `node ${id} needs --${isManager ? 'manager' : 'server'}-just-args` };
+  if (args[0]!.toLowerCase() === 'none') return { role: 'none' };
+  return { role: isManager ? 'manager' : 'server', args };
+}
+
+export async function runService(c: ServiceConfig): Promise<number> {
+  console.log(
+    `${heading('Service launch configuration:')} ${debugStruct('Args', [
+      ['node_id', c.nodeId],
+      ['server_just_args', c.serverJustArgs],
+      ['manager_just_args', c.managerJustArgs],
+    ])}`,
+  );
+  const role = serviceRole(c);
+  if ('error' in role) {
+    console.error(`error: ${role.error}`);
+    return 2;
+  }
+  if (role.role === 'none') {
+    console.log(`  Nothing to launch on node ${c.nodeId}`);
+    return 0;
+  }
+  console.log(heading(`Starting ${role.role} ${c.nodeId}...`));
+  const child = spawn(justExecutable(), role.args, { cwd: repoRoot(), stdio: 'inherit' });
+  console.log('  Launched...');
+  const forward = (signal: NodeJS.Signals): void => {
+    child.kill(signal);
+  };
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, forward);
+  return new Promise((resolve) => {
+    child.on('error', (err) => {
+      console.error(`error: cannot run just: ${err.message}`);
+      resolve(127);
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal !== null ? 128 + signalNumber(signal) : 1)));
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  const table: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return table[signal] ?? 1;
+}
