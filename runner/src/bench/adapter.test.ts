@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { basicDbLineToCalls, kvValue, newKeySet, printedFields, scanEndKey, toCalls } from './adapter';
+
+test('values are the printed tokens after [ each prefixed with _, as the template sends them', () => {
+  assert.equal(kvValue(printedFields([['field1', 'ab c'], ['field0', 'xyz']])), '_field1=ab_c_field0=xyz_]');
+  assert.equal(kvValue(' field0=a\x7fb ]'), '_field0=a~b_]');
+});
+
+test('YCSB operations become client commands', () => {
+  const inserted = newKeySet();
+  assert.deepEqual(toCalls({ op: 'INSERT', key: 'user1', fields: [['field0', 'v']] }, inserted), [{ op: 'PUT', key: 'usertable_user1', value: '_field0=v_]' }]);
+  assert.deepEqual(toCalls({ op: 'READ', key: 'user1' }, inserted), [{ op: 'GET', key: 'usertable_user1' }]);
+  assert.deepEqual(toCalls({ op: 'UPDATE', key: 'user1', fields: [['field3', 'w']] }, inserted), [{ op: 'SWAP', key: 'usertable_user1', value: '_field3=w_]' }]);
+  assert.deepEqual(
+    toCalls({ op: 'READ-MODIFY-WRITE', key: 'user1', fields: [['field3', 'w']] }, inserted).map((c) => c.op),
+    ['GET', 'SWAP'],
+  );
+  assert.ok(inserted.has('usertable_user1'));
+});
+
+test('a SCAN ends at the count-th inserted key at or after its start, else the last one', () => {
+  const s = newKeySet();
+  assert.equal(scanEndKey(s, 'usertable_user5', 3), 'zzzzzzzz');
+  for (const k of ['usertable_user1', 'usertable_user3', 'usertable_user5', 'usertable_user7']) s.set(k, true);
+  assert.equal(scanEndKey(s, 'usertable_user3', 1), 'usertable_user3');
+  assert.equal(scanEndKey(s, 'usertable_user3', 2), 'usertable_user5');
+  assert.equal(scanEndKey(s, 'usertable_user2', 2), 'usertable_user5');
+  assert.equal(scanEndKey(s, 'usertable_user5', 10), 'usertable_user7');
+  assert.equal(scanEndKey(s, 'usertable_user8', 1), 'usertable_user7');
+});
+
+test("lines printed by YCSB's basic binding translate the same way", () => {
+  const s = newKeySet();
+  assert.deepEqual(basicDbLineToCalls('INSERT usertable user42 [ field1=a b field0=c ]', s), {
+    ycsbOp: 'INSERT',
+    calls: [{ op: 'PUT', key: 'usertable_user42', value: '_field1=a_b_field0=c_]' }],
+  });
+  assert.deepEqual(basicDbLineToCalls('READ usertable user42 [ <all fields>]', s), { ycsbOp: 'READ', calls: [{ op: 'GET', key: 'usertable_user42' }] });
+  assert.deepEqual(basicDbLineToCalls('SCAN usertable user40 5 [ <all fields>]', s), {
+    ycsbOp: 'SCAN',
+    calls: [{ op: 'SCAN', start: 'usertable_user40', end: 'usertable_user42' }],
+  });
+  assert.equal(basicDbLineToCalls('"recordcount"="1000"', s), undefined);
+  assert.equal(basicDbLineToCalls('[OVERALL], RunTime(ms), 10', s), undefined);
+});

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { parseHistoryText } from '../check/history';
+import { fakeClientCommand } from '../testing/fake-clients';
+import { runRunner } from '../testing/runner-cli';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-runner-test-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function opsStatsSum(stdout: string): number {
+  const m = /Ops stats:\s*(.*)$/m.exec(stdout);
+  assert.ok(m, 'no Ops stats line');
+  return [...m[1]!.matchAll(/[A-Za-z]+\s+(\d+)/g)].reduce((s, x) => s + Number(x[1]), 0);
+}
+
+describe('runner fuzz, end to end with stand-in clients', () => {
+  test('a correct store passes; the history re-checks the same with runner check', async () => {
+    const history = path.join(dir, 'ok.jsonl');
+    const r = await runRunner(['fuzz', '--num-ops', '400', '--conflict', '--seed', '7', '--history', history, '--client-cmd', fakeClientCommand()]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Fuzz testing configuration: Args \{$/m);
+    assert.match(r.stdout, /^ {2}Progress: {2}called 400 \/ 400 {2}waited 400 \/ 400$/m);
+    assert.match(r.stdout, /^Fuzz testing result: PASSED$/m);
+    assert.equal(opsStatsSum(r.stdout), 400);
+    const ops = parseHistoryText(fs.readFileSync(history, 'utf8'), history);
+    assert.equal(ops.length, 400);
+    assert.ok(ops.every((o) => o.ret !== null && o.ret >= o.call));
+    const c = await runRunner(['check', history]);
+    assert.equal(c.code, 0);
+    assert.equal(c.stdout.trim().split('\n').pop(), 'Linearizability check: PASSED');
+  });
+
+  test('a store that serves stale reads fails, and the report names the key and operations', async () => {
+    const r = await runRunner(['fuzz', '--num-ops', '600', '--seed', '3', '--client-cmd', fakeClientCommand(['--mode', 'stale', '--rate', '0.1'])]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Fuzz testing result: FAILED$/m);
+    assert.match(r.stdout, /Violation on key \S+: /);
+    assert.match(r.stdout, /read '[^']+', but the (value is|key is absent)/);
+    const kept = /history kept in (\S+)/.exec(r.stdout)?.[1];
+    assert.ok(kept !== undefined && fs.existsSync(kept));
+    const c = await runRunner(['check', kept, '--time-unit', 'us']);
+    assert.equal(c.code, 1);
+    assert.equal(c.stdout.trim().split('\n').pop(), 'Linearizability check: FAILED');
+    fs.rmSync(kept);
+  });
+
+  test('a client that dies leaves its operation pending and fails the run', async () => {
+    const history = path.join(dir, 'died.jsonl');
+    const r = await runRunner(['fuzz', '--num-ops', '50', '--conflict', '--history', history, '--client-cmd', fakeClientCommand(['--mode', 'die', '--after', '20'])]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /Client failure:.*client 0 exited with code 3/);
+    assert.match(r.stdout, /^Fuzz testing result: FAILED$/m);
+    const ops = parseHistoryText(fs.readFileSync(history, 'utf8'), history);
+    assert.equal(ops.filter((o) => o.ret === null).length, 1);
+  });
+
+  test('--client-just-args runs `just <args>` (JUST points at a stand-in) and takes the rest of the line', async () => {
+    const fakeJust = path.join(dir, 'just');
+    fs.writeFileSync(fakeJust, `#!/bin/sh\n[ "$1" = "p1::client" ] && [ "$2" = "--odd-arg" ] || { echo "bad args: $*" >&2; exit 9; }\nexec ${fakeClientCommand()}\n`, { mode: 0o755 });
+    const r = await runRunner(['fuzz', '--num-ops', '100', '--conflict', '--client-just-args', 'p1::client', '--odd-arg'], { env: { JUST: fakeJust } });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /just_args: \[\n\s+"p1::client",\n\s+"--odd-arg",\n\s+\]/);
+  });
+});
+
+describe('runner check', () => {
+  test('a malformed history exits 2 naming the line', async () => {
+    const bad = path.join(dir, 'bad.jsonl');
+    fs.writeFileSync(bad, '{"client":0,"op":"GET","key":"k","call":1,"ret":2,"result":null}\n{"client":0,"op":"JUMP","call":1,"ret":2}\n');
+    const r = await runRunner(['check', bad]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /bad\.jsonl:2: "op" must be PUT, SWAP, GET, DELETE or SCAN/);
+    assert.equal(r.stdout.trim().split('\n').pop(), 'Linearizability check: UNKNOWN');
+  });
+
+  test('the documented example line is accepted', async () => {
+    const f = path.join(dir, 'example.jsonl');
+    fs.writeFileSync(
+      f,
+      [
+        '{"client": 0, "op": "PUT", "key": "k1", "value": "v1", "call": 10, "ret": 25, "result": "not_found"}',
+        '{"client": 1, "op": "SCAN", "start": "k0", "end": "k9", "call": 30, "ret": 40, "result": [["k1", "v1"]]}',
+        '{"client": 1, "op": "SWAP", "key": "k1", "value": "v2", "call": 41, "ret": null, "result": null}',
+      ].join('\n'),
+    );
+    const r = await runRunner(['check', f]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+});
+
+describe('runner bench, end to end with a stand-in client', () => {
+  test('prints the template block and YCSB lines', async () => {
+    const r = await runRunner(['bench', '--num-clis', '2', '--workload', 'f', '--num-ops', '300', '--client-cmd', fakeClientCommand()]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Benchmarking results: {2}YCSB-f {2}2 clients$/m);
+    assert.match(r.stdout, /^ {2}\[Load\] +\d+ ms$/m);
+    assert.match(r.stdout, /^ {2}\[Run\] +\d+ ms$/m);
+    assert.match(r.stdout, /^ {4}Throughput: +[\d.]+ ops\/sec$/m);
+    assert.match(r.stdout, /^ {4}Latency: {4}INSERT {2}ops {3}2000 {2}avg/m);
+    assert.match(r.stdout, /^\[OVERALL\], RunTime\(ms\), \d+$/m);
+    assert.match(r.stdout, /^\[READ-MODIFY-WRITE\], 99thPercentileLatency\(us\), \d+$/m);
+  });
+
+  test('--engine ycsb without ycsb/ explains what to do', async () => {
+    const r = await runRunner(['bench', '--engine', 'ycsb', '--client-cmd', 'true']);
+    if (fs.existsSync(path.join(__dirname, '..', '..', '..', 'ycsb'))) return;
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /just utils::ycsb/);
+  });
+});
+
+describe('runner service', () => {
+  test('runs the recipe for its node id and exits with its status', async () => {
+    const fakeJust = path.join(dir, 'just-service');
+    fs.writeFileSync(fakeJust, '#!/bin/sh\necho "started $*"\nexit 7\n', { mode: 0o755 });
+    const r = await runRunner(['service', '--node-id', 'm', '--server-just-args', 'p2::server', '0', '--manager-just-args', 'p2::manager', '3666'], { env: { JUST: fakeJust } });
+    assert.equal(r.code, 7, r.stdout + r.stderr);
+    assert.match(r.stdout, /Starting manager m\.\.\./);
+    assert.match(r.stdout, /started p2::manager 3666/);
+    const none = await runRunner(['service', '-n', 's1', '-s', 'none', '-m', 'p2::manager'], { env: { JUST: fakeJust } });
+    assert.equal(none.code, 0);
+  });
+});
+
+describe('runner --help', () => {
+  test('every sub-command has help', async () => {
+    for (const cmd of ['fuzz', 'check', 'bench', 'service']) {
+      const r = await runRunner([cmd, '--help']);
+      assert.equal(r.code, 0, `${cmd}: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`runner ${cmd}`));
+    }
+  });
+});
