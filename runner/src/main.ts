@@ -110,7 +110,8 @@ async function main(): Promise<number> {
           .option('num-clis', { type: 'number', default: 1, describe: 'number of concurrent clients' })
           .option('workload', { alias: 'w', type: 'string', default: 'a', choices: WORKLOAD_NAMES as string[], describe: 'YCSB core workload' })
           .option('num-ops', { type: 'number', default: 10000, describe: 'run-phase operations per client (the load phase inserts the 1000 records)' })
-          .option('engine', { type: 'string', default: 'builtin', choices: ['builtin', 'ycsb'], describe: "built-in YCSB workloads, or real YCSB 0.17 from ycsb/ (just utils::ycsb)" })
+          .option('engine', { type: 'string', default: 'builtin', choices: ['builtin', 'ycsb'], describe: 'built-in YCSB workloads, or real YCSB 0.17 from ycsb/ (just utils::ycsb)' })
+          .option('ycsb-dir', { type: 'string', describe: 'YCSB folder for --engine ycsb (default: ycsb/ in the repository)' })
           .example('$0 bench --num-clis 10 --workload a --client-just-args p1::client 127.0.0.1:3777', ''),
       async (a) => {
         const launch = clientLaunch(justArgs, a['client-cmd']);
@@ -122,6 +123,7 @@ async function main(): Promise<number> {
           launch,
           seed: a.seed ?? randomSeed(),
           engine: a.engine === 'ycsb' ? ('ycsb' as const) : ('builtin' as const),
+          ycsbDir: a['ycsb-dir'],
           opTimeoutMs: a['op-timeout'] * 1000,
           forwardStderr: a['client-stderr'],
         };

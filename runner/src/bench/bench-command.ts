@@ -18,6 +18,8 @@ export interface BenchConfig {
   launch: ClientLaunch;
   seed: number;
   engine: 'builtin' | 'ycsb';
+  /** YCSB's folder for the ycsb engine (default: ycsb/ at the repository root). */
+  ycsbDir: string | undefined;
   opTimeoutMs: number;
   forwardStderr: boolean;
 }
@@ -28,6 +30,10 @@ export function validateBenchConfig(c: BenchConfig): string | undefined {
   if (!Number.isInteger(c.numOps) || c.numOps < 1) return '--num-ops must be a positive integer';
   if (c.launch.kind === 'just' && c.launch.args.length === 0) return 'give the client as --client-just-args <recipe args…> or --client-cmd "<command>"';
   return undefined;
+}
+
+function ycsbDirField(c: BenchConfig): Array<[string, string]> {
+  return c.engine === 'ycsb' ? [['ycsb_dir', c.ycsbDir ?? 'ycsb']] : [];
 }
 
 function phaseSeed(seed: number, phase: 'load' | 'run', client: number): number {
@@ -42,14 +48,15 @@ export async function runBench(c: BenchConfig): Promise<number> {
       ['workload', c.workload],
       c.launch.kind === 'just' ? ['just_args', c.launch.args] : ['client_cmd', c.launch.command],
       ['engine', c.engine],
+      ...(ycsbDirField(c)),
       ['seed', c.seed],
     ])}`,
   );
   const workload = c.workload as WorkloadName;
   const spec = WORKLOADS[workload];
-  const ycsb = c.engine === 'ycsb' ? findYcsb() : undefined;
+  const ycsb = c.engine === 'ycsb' ? findYcsb(c.ycsbDir) : undefined;
   if (c.engine === 'ycsb' && ycsb === undefined) {
-    console.error('error: --engine ycsb needs YCSB 0.17 in ycsb/ (run: just utils::ycsb); the built-in engine needs nothing');
+    console.error(`error: --engine ycsb needs YCSB 0.17 in ${c.ycsbDir ?? 'ycsb/'} (run: just utils::ycsb); the built-in engine needs nothing`);
     return 2;
   }
 

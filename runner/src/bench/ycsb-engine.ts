@@ -12,10 +12,15 @@ import { type KeySet, basicDbLineToCalls } from './adapter';
 import { BenchFailure, type BenchStep, type StepSource } from './driver';
 import type { WorkloadName } from './workload';
 
-/** The YCSB launcher under `<root>/ycsb`, or undefined if YCSB is not there. */
-export function findYcsb(root = repoRoot()): string | undefined {
+/** Where `just utils::ycsb` unpacks YCSB. */
+export function defaultYcsbDir(): string {
+  return path.join(repoRoot(), 'ycsb');
+}
+
+/** The YCSB launcher in a YCSB folder (bin/ycsb.sh, as the template runs it), or undefined. */
+export function findYcsb(ycsbDir = defaultYcsbDir()): string | undefined {
   for (const name of ['ycsb.sh', 'ycsb']) {
-    const p = path.join(root, 'ycsb', 'bin', name);
+    const p = path.join(ycsbDir, 'bin', name);
     if (fs.existsSync(p)) return p;
   }
   return undefined;
@@ -26,9 +31,9 @@ const LOW_WATER = 512;
 
 /** Steps read from one YCSB process's output. */
 export function ycsbSteps(ycsb: string, workload: WorkloadName, phase: 'load' | 'run', numOps: number, inserted: KeySet): StepSource {
-  const root = path.dirname(path.dirname(path.dirname(ycsb)));
-  const child: ChildProcess = spawn(ycsb, [phase, 'basic', '-P', path.join(root, 'ycsb', 'workloads', `workload${workload}`), '-p', `operationcount=${numOps}`], {
-    cwd: root,
+  const ycsbDir = path.dirname(path.dirname(ycsb));
+  const child: ChildProcess = spawn(ycsb, [phase, 'basic', '-P', path.join(ycsbDir, 'workloads', `workload${workload}`), '-p', `operationcount=${numOps}`], {
+    cwd: path.dirname(ycsbDir),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const queue: BenchStep[] = [];
