@@ -57,8 +57,13 @@ export class LocalCluster {
     fs.rmSync(layout.dir, { recursive: true, force: true });
     fs.mkdirSync(layout.dir, { recursive: true });
     const cluster = new LocalCluster({ ...layout, processes: {} }, options);
-    await cluster.startManager();
-    await Promise.all(layout.serverPorts.map((_, i) => cluster.startServer(i)));
+    // All or nothing: a half-started cluster would hold its ports and confuse the next attempt.
+    const starts = await Promise.allSettled([cluster.startManager(), ...layout.serverPorts.map((_, i) => cluster.startServer(i))]);
+    const failure = starts.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) {
+      await cluster.stopAll('SIGKILL');
+      throw failure.reason;
+    }
     return cluster;
   }
 
