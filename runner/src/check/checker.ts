@@ -4,15 +4,17 @@
  * 1. Shape checks that need no search: a SCAN's pairs must lie in its range, sorted, without
  *    duplicates; a read of a value that no operation ever wrote to that key is impossible.
  * 2. Per key (P-compositionality), the sub-history is cut where no operation is in flight
- *    (every operation before the cut returned before any after it was called). Segments are
- *    searched in turn, carrying the set of states a legal order of the earlier ones can end
- *    in; this is exact and keeps every search small.
+ *    (every operation before the cut returned before any after it was called) and, in long
+ *    stretches, where only a few are: those are carried into the next segment as operations
+ *    that may or may not have taken effect yet. Segments are searched in turn, carrying the
+ *    set of states a legal order of the earlier ones can end in (a state records which carried
+ *    operations took effect); this is exact and keeps every search small.
  * 3. The first failing segment of a key is shrunk by removing reads while it still fails
  *    (removing a read never turns a legal history illegal, so what is left is a genuine
  *    witness), then explained from the longest legal order the search found.
  */
 import type { HistoryOp } from './history';
-import { ABSENT, type KeyHistory, type KeyOp, MAX_CARRIED_PENDING, UNKNOWN, explainIllegal, kvModel, splitByKey, valueOfState } from './kv-model';
+import { ABSENT, type KeyHistory, type KeyOp, MAX_CARRIED, UNKNOWN, clearBit, explainIllegal, kvModel, splitByKey, valueOfState } from './kv-model';
 import { type DeepestPoint, StepBudget, type TimedOp, searchLinearization } from './search';
 
 export type Verdict = 'PASSED' | 'FAILED' | 'UNKNOWN';
@@ -45,6 +47,12 @@ export interface CheckOptions {
   maxSteps?: number;
   /** Give up (UNKNOWN) after this long, in milliseconds. */
   maxMillis?: number;
+  /**
+   * Where to cut a key's history besides quiescent points: once a segment has `longSegment`
+   * operations, wherever at most `maxOpenAtCut` are in flight. (Tests set small values to
+   * exercise carrying; the result is the same, only the work differs.)
+   */
+  cutPolicy?: { longSegment: number; maxOpenAtCut: number };
 }
 
 export function checkHistory(history: readonly HistoryOp[], options: CheckOptions = {}): CheckResult {
@@ -52,8 +60,9 @@ export function checkHistory(history: readonly HistoryOp[], options: CheckOption
   const violations: Violation[] = [...checkScanShapes(history)];
   const undecidedKeys: string[] = [];
   const keys = splitByKey(history);
+  const policy = options.cutPolicy ?? { longSegment: LONG_SEGMENT, maxOpenAtCut: MAX_OPEN_AT_CUT };
   for (const kh of keys) {
-    const outcome = checkKey(kh, budget);
+    const outcome = checkKey(kh, budget, policy);
     if (outcome.kind === 'violation') violations.push(outcome.violation);
     else if (outcome.kind === 'unknown') undecidedKeys.push(kh.key);
   }
@@ -84,46 +93,61 @@ export function checkScanShapes(history: readonly HistoryOp[]): Violation[] {
 
 type KeyOutcome = { kind: 'ok' } | { kind: 'unknown' } | { kind: 'violation'; violation: Violation };
 
-function checkKey(kh: KeyHistory, budget: StepBudget): KeyOutcome {
+/**
+ * Cuts: always where nothing is in flight; once a segment is this long, also where at most
+ * MAX_OPEN_AT_CUT operations are in flight (they are carried into the next segment).
+ */
+const LONG_SEGMENT = 48;
+const MAX_OPEN_AT_CUT = 3;
+
+function checkKey(kh: KeyHistory, budget: StepBudget, policy: { longSegment: number; maxOpenAtCut: number }): KeyOutcome {
   const never = checkNeverWritten(kh);
   if (never !== undefined) return { kind: 'violation', violation: never };
 
   const sorted = [...kh.ops].sort((a, b) => a.call - b.call);
-  // Writes that never returned may take effect in any later segment: the first few are
-  // carried along as optional operations, with a bit in the state recording once they have.
-  // Beyond that many, a pending write simply stops further cuts (still exact, just slower).
-  let bits = 0;
-  for (const t of sorted) {
-    if (t.ret === Infinity && bits < MAX_CARRIED_PENDING) t.op.bit = 2 ** bits++;
-  }
-  const carried: Array<TimedOp<KeyOp>> = [];
+  // Operations in flight at a cut are carried into the next segment, where they are optional
+  // until the segment their return falls in; a bit of the state records once they took
+  // effect, so they do so exactly once. Writes that never returned are carried to the end.
+  const freeBits = Array.from({ length: MAX_CARRIED }, (_, i) => 2 ** (MAX_CARRIED - 1 - i));
+  let carried: Array<TimedOp<KeyOp>> = [];
+  let active: Array<TimedOp<KeyOp>> = [];
   let states: number[] = [ABSENT];
   let segStart = 0;
-  let maxRet = -Infinity;
   for (let i = 0; i <= sorted.length; i++) {
-    const atCut = i === sorted.length || (i > segStart && maxRet < sorted[i]!.call);
-    if (atCut && i > segStart) {
-      const own = sorted.slice(segStart, i);
-      const segment = carried.length > 0 ? [...carried, ...own] : own;
-      const isLast = i === sorted.length;
-      const next = endStatesOf(segment, states, !isLast, budget);
-      if (next === 'budget') return { kind: 'unknown' };
-      if (next.length === 0) return { kind: 'violation', violation: explainSegment(kh, sorted.slice(0, segStart), segment, states) };
-      states = next;
-      segStart = i;
-      for (const t of own) if (t.op.bit !== 0) carried.push(t);
+    const isEnd = i === sorted.length;
+    const boundary = isEnd ? Infinity : sorted[i]!.call;
+    // In flight at `boundary`: called before it, not returned before it.
+    active = active.filter((t) => t.ret >= boundary);
+    if (i > segStart) {
+      const need = active.filter((t) => t.op.bit === 0).length;
+      const canCut = need === 0 || (i - segStart >= policy.longSegment && need <= policy.maxOpenAtCut);
+      if (isEnd || (canCut && need <= freeBits.length)) {
+        for (const t of active) if (t.op.bit === 0) t.op.bit = freeBits.pop()!;
+        const segment = [...carried, ...sorted.slice(segStart, i)].map((t) => ({ call: t.call, ret: t.ret, op: t.op, optional: t.ret >= boundary }));
+        const next = endStatesOf(segment, states, !isEnd, budget);
+        if (next === 'budget') return { kind: 'unknown' };
+        if (next.length === 0) return { kind: 'violation', violation: explainSegment(kh, sorted.slice(0, segStart), segment, states) };
+        // Carried operations whose return fell in this segment took effect in it, in every end state.
+        let ended = next;
+        for (const t of carried) {
+          if (t.ret < boundary) {
+            ended = ended.map((st) => clearBit(st, t.op.bit));
+            freeBits.push(t.op.bit);
+          }
+        }
+        states = [...new Set(ended)];
+        carried = [...active];
+        segStart = i;
+      }
     }
-    if (i < sorted.length) {
-      const t = sorted[i]!;
-      if (t.op.bit === 0) maxRet = Math.max(maxRet, t.ret);
-    }
+    if (!isEnd) active.push(sorted[i]!);
   }
   return { kind: 'ok' };
 }
 
 /** The states a legal order of `segment` can end in, from any of `states` ([] if none). */
 function endStatesOf(segment: Array<TimedOp<KeyOp>>, states: number[], all: boolean, budget: StepBudget): number[] | 'budget' {
-  if (segment.length === 1 && segment[0]!.op.bit === 0) {
+  if (segment.length === 1 && segment[0]!.op.bit === 0 && segment[0]!.optional !== true) {
     const op = segment[0]!.op;
     const out = new Set<number>();
     for (const s of states) {
@@ -161,13 +185,19 @@ function checkNeverWritten(kh: KeyHistory): Violation | undefined {
 
 const WITNESS_STEPS = 200_000;
 const WITNESS_TRIALS = 400;
+/** Shrinking stops after this long; the witness is then just less small. */
+const WITNESS_MILLIS = 10_000;
+/** Above this many operations the longest-order explanation is skipped (it copies the order at each record). */
+const EXPLAIN_MAX_OPS = 2_000;
 
 /** Shrink a failing segment to a small set of operations that still cannot be ordered, and explain it. */
 function explainSegment(kh: KeyHistory, before: Array<TimedOp<KeyOp>>, segment: Array<TimedOp<KeyOp>>, states: number[]): Violation {
   let current = segment;
   let trials = 0;
+  const deadline = Date.now() + WITNESS_MILLIS;
   const stillFails = (ops: Array<TimedOp<KeyOp>>): boolean => {
     trials++;
+    if (Date.now() > deadline) trials = WITNESS_TRIALS;
     const r = searchLinearization(kvModel, ops, states, { allEndStates: false, budget: new StepBudget(WITNESS_STEPS, 5000) });
     return r.kind === 'not-linearizable';
   };
@@ -190,8 +220,12 @@ function explainSegment(kh: KeyHistory, before: Array<TimedOp<KeyOp>>, segment: 
 
   const show = showValue;
   const explanation: string[] = [];
-  const r = searchLinearization(kvModel, current, states, { allEndStates: false, budget: new StepBudget(WITNESS_STEPS, 5000), trackDeepest: true });
-  if (r.kind === 'not-linearizable' && r.deepest !== undefined) explanation.push(...describeDeepest(kh, current, r.deepest, show));
+  if (current.length <= EXPLAIN_MAX_OPS) {
+    const r = searchLinearization(kvModel, current, states, { allEndStates: false, budget: new StepBudget(WITNESS_STEPS, 5000), trackDeepest: true });
+    if (r.kind === 'not-linearizable' && r.deepest !== undefined) explanation.push(...describeDeepest(kh, current, r.deepest, show));
+  } else {
+    explanation.push(`(${current.length} operations overlap here; too many to explain the search step by step)`);
+  }
 
   const priorValues = [...new Set(states.map(valueOfState))].map((s) => kh.values.value(s));
   const priorWriters = states.map((s) => lastWriterOf(before, valueOfState(s))).filter((x): x is number => x !== undefined);

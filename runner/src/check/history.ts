@@ -138,9 +138,12 @@ export function readHistoryFile(file: string): HistoryOp[] {
 export class HistoryWriter {
   private readonly fd: number;
   private buffered: string[] = [];
+  // An interrupted run (Ctrl-C) still leaves every operation recorded so far.
+  private readonly flushOnExit = (): void => this.flush();
 
   constructor(readonly file: string) {
     this.fd = fs.openSync(file, 'w');
+    process.on('exit', this.flushOnExit);
   }
 
   append(op: HistoryOp): void {
@@ -156,6 +159,7 @@ export class HistoryWriter {
 
   close(): void {
     this.flush();
+    process.off('exit', this.flushOnExit);
     fs.closeSync(this.fd);
   }
 }

@@ -22,18 +22,19 @@ export interface KeyOp {
   /** Index of the operation in the history (a READ points at its SCAN). */
   source: number;
   /**
-   * For a write that never returned and is carried across segments: its bit in the state's
-   * mask of pending writes already applied (so it takes effect at most once). 0 otherwise.
+   * For an operation carried across a cut of the history (still in flight there): its bit in
+   * the state's mask of carried operations already applied (so it takes effect at most once).
+   * 0 otherwise.
    */
   bit: number;
 }
 
 /**
- * A state is a value id plus, above VALUE_SPACE, the mask of carried pending writes that
- * have taken effect: value + mask * VALUE_SPACE (exact in a double for masks < 2^24).
+ * A state is a value id plus, above VALUE_SPACE, the mask of carried operations that have
+ * taken effect: value + mask * VALUE_SPACE (exact in a double for masks < 2^24).
  */
 export const VALUE_SPACE = 2 ** 28;
-export const MAX_CARRIED_PENDING = 24;
+export const MAX_CARRIED = 24;
 
 export function valueOfState(state: number): number {
   return state < VALUE_SPACE ? state : state % VALUE_SPACE;
@@ -65,7 +66,16 @@ export const kvModel: Model<KeyOp> = {
     const after = stepValue(value, op);
     return after === undefined ? undefined : after + (mask | op.bit) * VALUE_SPACE;
   },
+  isApplied(state: number, op: KeyOp): boolean {
+    return op.bit !== 0 && state >= VALUE_SPACE && (Math.floor(state / VALUE_SPACE) & op.bit) !== 0;
+  },
 };
+
+/** The state with `bit` removed from its mask of applied carried operations. */
+export function clearBit(state: number, bit: number): number {
+  const mask = Math.floor(state / VALUE_SPACE);
+  return (mask & bit) === 0 ? state : state - bit * VALUE_SPACE;
+}
 
 /** Value strings of one key, interned to small integers. */
 export class ValueTable {

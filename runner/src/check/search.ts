@@ -14,6 +14,11 @@
 export interface Model<Op> {
   /** The state after `op` (with its recorded result) in `state`, or undefined if illegal. */
   step(state: number, op: Op): number | undefined;
+  /**
+   * Whether `state` records that `op` already took effect (an operation carried over from an
+   * earlier part of the history); such an operation is not required to be placed again.
+   */
+  isApplied?(state: number, op: Op): boolean;
 }
 
 export interface TimedOp<Op> {
@@ -24,6 +29,8 @@ export interface TimedOp<Op> {
    */
   ret: number;
   op: Op;
+  /** A legal order need not place this operation (default: only if it never returned). */
+  optional?: boolean;
 }
 
 /** A shared allowance of model steps; the search gives up (UNKNOWN) when it runs out. */
@@ -196,16 +203,38 @@ export function searchLinearization<Op>(model: Model<Op>, ops: ReadonlyArray<Tim
   const stackOp: number[] = [];
   const stackState: number[] = [];
 
-  // Operations that never returned are optional: a legal order must place every other one.
-  let required = 0;
-  for (let i = 0; i < n; i++) if (ops[byCall[i]!]!.ret !== Infinity) required++;
+  // Operations that never returned are optional, and so are those the caller marks; a legal
+  // order must place every other one, except those the start state says already took effect.
   const isRequired = new Uint8Array(n);
-  for (let i = 0; i < n; i++) isRequired[i] = ops[byCall[i]!]!.ret !== Infinity ? 1 : 0;
+  for (let i = 0; i < n; i++) {
+    const t = ops[byCall[i]!]!;
+    isRequired[i] = t.optional === true || t.ret === Infinity ? 0 : 1;
+  }
   let placedRequired = 0;
 
   for (const start of new Set(startStates)) {
+    // Operations this start state says already took effect are out of the game: take their
+    // events out of the list (their return must not force a backtrack), and put them back after.
+    const applied: number[] = [];
+    if (model.isApplied !== undefined) {
+      for (let i = 0; i < n; i++) {
+        if (model.isApplied(start, opAt[i]!)) {
+          applied.push(i);
+          lift(i);
+        }
+      }
+    }
+    let required = 0;
+    for (let i = 0; i < n; i++) required += isRequired[i]!;
+    for (const i of applied) required -= isRequired[i]!;
+    const restore = (): void => {
+      for (let j = applied.length - 1; j >= 0; j--) unlift(applied[j]!);
+    };
     let state = start;
-    if (!remember(state)) continue;
+    if (!remember(state)) {
+      restore();
+      continue;
+    }
     if (placedRequired === required) {
       endStates.add(state);
       if (!options.allEndStates) return { kind: 'linearizable', endStates: [...endStates] };
@@ -250,6 +279,7 @@ export function searchLinearization<Op>(model: Model<Op>, ops: ReadonlyArray<Tim
       unlift(i);
       entry = next[2 * i]!;
     }
+    restore();
     if (options.trackDeepest === true && deepest === undefined) deepest = { order: [], state: start, startState: start };
   }
   if (endStates.size > 0) return { kind: 'linearizable', endStates: [...endStates] };
