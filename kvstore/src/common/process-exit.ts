@@ -6,14 +6,23 @@ export function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
-/** On SIGTERM/SIGINT, runs cleanup (bounded in time) and exits. */
+/**
+ * On SIGTERM/SIGINT, runs cleanup (bounded in time) and exits 0: a stop that was
+ * asked for (`pN::kill`, Ctrl-C) is a clean end, not a failure of the recipe.
+ */
 export function exitOnSignals(cleanup: () => Promise<void> | void, graceMs = 2000): void {
   const onSignal = (signal: NodeJS.Signals): void => {
-    const code = signal === 'SIGINT' ? 130 : 143;
-    setTimeout(() => process.exit(code), graceMs).unref();
+    process.stderr.write(`stopping on ${signal}\n`);
+    setTimeout(() => process.exit(1), graceMs).unref();
     Promise.resolve()
       .then(cleanup)
-      .finally(() => process.exit(code));
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
