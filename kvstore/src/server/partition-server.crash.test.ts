@@ -103,3 +103,31 @@ test('the manager may start last: servers and clients started first wait for it'
   assert.equal(await client.get('late-manager'), 'ok');
   client.close();
 });
+
+test('a server whose log is damaged in the middle refuses to start, naming the file; a torn tail is cut and the server serves', async () => {
+  const c = await cluster(1);
+  const client = connectClient({ manager: c.managerAddress });
+  for (let i = 0; i < 50; i++) await client.put(`k${i}`, `v${i}`);
+  await c.kill('s0', 'SIGKILL');
+  const logDir = path.join(c.backerPath(0), 'log');
+  const segment = path.join(logDir, fs.readdirSync(logDir).filter((f) => f.endsWith('.log')).sort()[0]!);
+  const original = fs.readFileSync(segment);
+
+  // A torn tail: the last record cut short, as a crash mid-write leaves it. It was never acknowledged.
+  fs.writeFileSync(segment, Buffer.concat([original, original.subarray(0, 30)]));
+  await c.startServer(0);
+  assert.equal(await client.get('k49'), 'v49');
+  assert.match(fs.readFileSync(c.logFile('s0'), 'utf8'), /torn tail of 30 bytes cut off/);
+  await c.kill('s0', 'SIGKILL');
+
+  // Damage in the middle: a flipped byte inside an early record.
+  const damaged = Buffer.from(original);
+  damaged[200] = damaged[200]! ^ 0xff;
+  fs.writeFileSync(segment, damaged);
+  await assert.rejects(c.startServer(0), (err: Error) => {
+    assert.match(err.message, /s0 exited \(1\)/);
+    assert.match(err.message, new RegExp(`error: ${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} at byte \\d+`));
+    return true;
+  });
+  client.close();
+});

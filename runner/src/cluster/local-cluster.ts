@@ -145,7 +145,8 @@ export class LocalCluster {
       const text = readFrom(logFile, from);
       if (/listening on/.test(text)) break;
       const dead = await Promise.race([exited, new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), 25))]);
-      if (dead !== 'waiting') throw new Error(`${node} exited (${dead}) while starting:\n${text.trim()}`);
+      // Read again: what it printed just before exiting came after the read above.
+      if (dead !== 'waiting') throw new Error(`${node} exited (${dead}) while starting:\n${readFrom(logFile, from).trim()}`);
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
         throw new Error(`${node} did not start listening within ${LISTEN_TIMEOUT_MS} ms:\n${text.trim()}`);
