@@ -42,10 +42,18 @@ export async function runService(c: ServiceConfig): Promise<number> {
     return 0;
   }
   console.log(heading(`Starting ${role.role} ${c.nodeId}...`));
-  const child = spawn(justExecutable(), role.args, { cwd: repoRoot(), stdio: 'inherit' });
+  // Its own process group, so a signal reaches just, its shell and the node process alike.
+  const child = spawn(justExecutable(), role.args, { cwd: repoRoot(), stdio: 'inherit', detached: true });
   console.log('  Launched...');
+  let signalled = 0;
   const forward = (signal: NodeJS.Signals): void => {
-    child.kill(signal);
+    // A second signal means "now": kill the group outright.
+    const sent = ++signalled > 1 ? 'SIGKILL' : signal;
+    try {
+      process.kill(-child.pid!, sent);
+    } catch {
+      child.kill(sent); // the group is gone already; the child itself may still be exiting
+    }
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, forward);
   return new Promise((resolve) => {

@@ -3,37 +3,18 @@
  * `service --node sX --manager <m> --servers <list> --backer-prefix <p>`: runs the
  * component a node id stands for (m: the manager; sX: server X) through its p2
  * recipe, deriving the arguments by the template's convention (see
- * cluster/service-args.ts). Stays in the foreground as the component's parent:
- * signals are passed on and its exit code is ours.
+ * cluster/service-args.ts), then launching it as `runner service` does: in the
+ * foreground, signals passed on, its exit code ours.
  */
-import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { fail } from '../common/process-exit';
+import { repoRoot } from '../common/repo-paths';
 import { serviceCommand } from '../cluster/service-args';
+import { runService } from '../../../runner/src/service';
 
 const STAGE = 'p2';
-
-/** The repository root: the nearest folder above this file holding package.json. */
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) fail(`cannot find the repository (no package.json above ${__dirname})`);
-    dir = up;
-  }
-  return dir;
-}
-
-/** $JUST, else the npm-installed just, else whatever `just` is on PATH. */
-function justCommand(root: string): string {
-  if (process.env.JUST) return process.env.JUST;
-  const local = path.join(root, 'node_modules', '.bin', 'just');
-  return fs.existsSync(local) ? local : 'just';
-}
 
 async function main(): Promise<void> {
   const args = await yargs(hideBin(process.argv))
@@ -59,24 +40,13 @@ async function main(): Promise<void> {
   process.stdout.write(`madkv service ${args.node}: just ${recipeArgs.join(' ')}\n`);
   if (args['dry-run']) return;
 
-  // Its own process group, so a signal reaches just, its shell and the node process alike.
-  const child = spawn(justCommand(root), recipeArgs, { cwd: root, stdio: 'inherit', detached: true });
-  let signalled = 0;
-  const forward = (signal: NodeJS.Signals): void => {
-    // A second signal means "now": kill the group outright.
-    const sent = ++signalled > 1 ? 'SIGKILL' : signal;
-    try {
-      process.kill(-child.pid!, sent);
-    } catch {
-      child.kill(sent); // the group is gone already; the child itself may still be exiting
-    }
-  };
-  process.on('SIGTERM', forward);
-  process.on('SIGINT', forward);
-  child.once('error', (err) => fail(`cannot run ${justCommand(root)}: ${err.message}`));
-  child.once('exit', (code, signal) => {
-    process.exit(code ?? 128 + (signal ? os.constants.signals[signal] : 0));
-  });
+  process.exit(
+    await runService({
+      nodeId: args.node,
+      managerJustArgs: cmd.recipe === 'manager' ? recipeArgs : [],
+      serverJustArgs: cmd.recipe === 'server' ? recipeArgs : [],
+    }),
+  );
 }
 
 main().catch((err: unknown) => fail((err as Error).stack ?? String(err)));

@@ -4,19 +4,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { repoRoot } from '../common/repo-paths';
 
-/** The repository root: the nearest folder above this file holding package.json. */
-export function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = up;
-  }
-  return dir;
-}
+export { repoRoot };
 
 /** Path of a compiled entry point, e.g. binPath('server') -> dist/kvstore/src/bin/server.js. */
 export function binPath(name: string): string {
