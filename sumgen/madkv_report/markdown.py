@@ -89,7 +89,10 @@ def testcase_rows(inv: Inventory, descriptions: List[str]) -> List[List[str]]:
     for i, desc in enumerate(descriptions, start=1):
         o = inv.outcome(f"tests/test{i}.log")
         if o.status == PRESENT:
-            found = f"found ({o.result.num_lines} lines)"  # type: ignore[union-attr]
+            log = o.result  # a TestcaseLog
+            found = f"found ({log.num_lines} lines)"  # type: ignore[union-attr]
+            if log.verdict is not None:  # type: ignore[union-attr]
+                found += f", **{log.verdict}**"  # type: ignore[union-attr]
         else:
             found = status_mark(o)
         rows.append([str(i), desc, code(o.run.relpath), found])

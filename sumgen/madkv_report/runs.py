@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Union
 
@@ -26,6 +27,8 @@ class Run:
 @dataclass
 class TestcaseLog:
     num_lines: int
+    # PASSED or FAILED from the kit's testcases' last line ("testcase N: PASSED ..."); None for other logs
+    verdict: Optional[str] = None
 
 
 RunResult = Union[TestcaseLog, FuzzResult, BenchResult]
@@ -42,7 +45,13 @@ class RunOutcome:
 def _parse_testcase_log(lines: List[str]) -> TestcaseLog:
     if not lines:
         raise LogFormatError("the log is empty")
-    return TestcaseLog(num_lines=len(lines))
+    verdict = None
+    for line in reversed(lines):
+        m = re.search(r"testcase\s+\S+:\s+(PASSED|FAILED)\b", line)
+        if m:
+            verdict = m.group(1)
+            break
+    return TestcaseLog(num_lines=len(lines), verdict=verdict)
 
 
 PARSERS = {

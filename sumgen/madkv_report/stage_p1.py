@@ -27,7 +27,7 @@ TESTCASES = [
     "single client, every operation (overwrites, deletes, scan edges)",
     "several clients, disjoint keys",
     "several clients, shared keys: each sees the others' acknowledged writes",
-    "several clients, shared keys: each sees the others' acknowledged writes",
+    "several clients, shared keys: concurrent swaps form one unbroken chain",
 ]
 
 

@@ -174,7 +174,7 @@ describe("sumgen report generation", () => {
     const results = join(tmp, "p1");
     const out = join(tmp, "report");
     writeLog(results, "tests/test1.log", "PUT k1 v1\nPUT k1 not_found\n");
-    writeLog(results, "tests/test2.log", "GET k1\nGET k1 v1\n");
+    writeLog(results, "tests/test2.log", "testcase 2: one client  (server 127.0.0.1:3777)\n  ok    c0 GET k1  ->  GET k1 v1\ntestcase 2: PASSED  (1/1 checks ok)\n");
     writeLog(results, "fuzz/fuzz-1-no.log", fuzzLog("PASSED", [1000, 1000, 1500, 1000, 500], true));
     writeLog(results, "fuzz/fuzz-3-yes.log", fuzzLog("FAILED", [2, 3, 4, 5, 6], false));
     writeLog(results, "fuzz/fuzz-3-no.log", Buffer.from([0x00, 0xff, 0xfe, 0x1b, 0x5b, 0x0a, 0x42, 0x41]));
@@ -206,6 +206,7 @@ describe("sumgen report generation", () => {
     checkSectionsInOrder(md);
     assert.match(md, /^> \*\*Incomplete:\*\* 7 of 32 runs found/m);
     assertRow(md, ["1", "single client, every operation", "`tests/test1.log`", "found (2 lines)"]);
+    assertRow(md, ["2", "single client, every operation (overwrites, deletes, scan edges)", "`tests/test2.log`", "found (3 lines), **PASSED**"]);
     assertRow(md, ["3", "several clients, disjoint keys", "`tests/test3.log`", "*missing*"]);
 
     assertRow(md, ["1 client, disjoint keys", "`fuzz/fuzz-1-no.log`", "PASSED", "5,000"]);
