@@ -13,4 +13,15 @@ default:
 
 # list the files of the codebase as a tree
 tree:
-    @if command -v tree >/dev/null; then tree --gitignore -I node_modules -I dist -I ycsb; else git ls-files | sed 's|[^/]*/|  |g'; fi
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if command -v tree >/dev/null; then exec tree --gitignore -I 'node_modules|dist|ycsb'; fi
+    # No `tree` installed: indent the tracked files by folder instead.
+    git ls-files | awk -F/ '{
+        path = ""
+        for (i = 1; i < NF; i++) {
+            path = path $i "/"
+            if (!(path in seen)) { seen[path] = 1; printf "%*s%s/\n", (i - 1) * 2, "", $i }
+        }
+        printf "%*s%s\n", (NF - 1) * 2, "", $NF
+    }'
