@@ -1,6 +1,7 @@
 /** The compiled stdin/stdout client pointed at a stage-2 manager (`--manager`), with an in-process cluster. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { listenOnPort } from '../cluster/listen-on-port';
 import { registerOnce } from '../cluster/manager-link';
 import { ManagerService } from '../cluster/manager-service';
 import { partitionOf } from '../cluster/partition-map';
@@ -16,6 +17,11 @@ after(async () => {
 });
 
 async function listen(handler: (b: unknown) => Reply, port = 0): Promise<number> {
+  if (port !== 0) {
+    const fixed = await listenOnPort(handler, '127.0.0.1', port);
+    closers.push(() => fixed.close());
+    return port;
+  }
   const rpc = new RpcServer(handler, { log: () => undefined });
   closers.push(() => rpc.close());
   return (await rpc.listen({ host: '127.0.0.1', port })).port;

@@ -8,7 +8,18 @@ import * as path from 'node:path';
 import { binPath, repoRoot, runToCompletion } from '../testing/spawn-node';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-service-test-'));
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
+const pidFile = path.join(dir, 'pid');
+after(() => {
+  // If the test failed before the signal got through, the fake recipe would outlive us (and hold our pipes open).
+  if (fs.existsSync(pidFile)) {
+    try {
+      process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    } catch {
+      // already gone: the normal case
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 const SERVERS = '127.0.0.1:3777,127.0.0.1:3778,127.0.0.1:3779';
 
@@ -33,15 +44,20 @@ test('an unknown node id is a one-line error naming the valid ones', async () =>
 test('runs the recipe through $JUST, passes SIGTERM on and exits with its code', async () => {
   const fakeJust = path.join(dir, 'just');
   const argsFile = path.join(dir, 'args');
-  // Records its arguments, then waits; on SIGTERM exits 7 so the test can tell the code was passed back.
-  fs.writeFileSync(fakeJust, `#!/bin/sh\necho "$@" > "${argsFile}"\ntrap 'exit 7' TERM\nwhile true; do sleep 0.05; done\n`, { mode: 0o755 });
+  // Records its pid and arguments, then waits; on SIGTERM exits 7 so the test can tell the code was passed back.
+  fs.writeFileSync(fakeJust, `#!/bin/sh\ntrap 'exit 7' TERM\necho $$ > "${pidFile}"\necho "$@" > "${argsFile}.tmp"\nmv "${argsFile}.tmp" "${argsFile}"\nwhile true; do sleep 0.05; done\n`, {
+    mode: 0o755,
+  });
   const child = spawn(process.execPath, [binPath('service'), '--node', 's2', '--servers', SERVERS, '--backer-prefix', '/data/b'], {
     cwd: repoRoot(),
     env: { ...process.env, JUST: fakeJust },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  for (let i = 0; i < 100 && !fs.existsSync(argsFile); i++) await new Promise((r) => setTimeout(r, 50));
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  // The service has started the recipe once it says so and the recipe has written down its arguments.
+  for (let i = 0; i < 100 && !(fs.existsSync(argsFile) && out.includes('Launched')); i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(fs.readFileSync(argsFile, 'utf8'), 'p2::server 2 127.0.0.1:3666 3779 /data/b.s2\n');
   child.kill('SIGTERM');
   assert.equal(await exited, 7);

@@ -9,6 +9,7 @@ import { commandKey, isMutation } from '../kv/command';
 import { partitionOf } from '../cluster/partition-map';
 import { ManagerService } from '../cluster/manager-service';
 import { registerWithManager } from '../cluster/manager-link';
+import { listenOnPort } from '../cluster/listen-on-port';
 import { KvService } from '../server/kv-service';
 import { freePort } from '../testing/spawn-node';
 import { type Reply, errorReply } from '../wire/envelope';
@@ -75,8 +76,7 @@ class FakePartitionServer {
   }
 
   async start(): Promise<void> {
-    this.rpc = new RpcServer((b) => this.handle(b), { log: () => undefined });
-    await this.rpc.listen({ host: HOST, port: this.port });
+    this.rpc = await listenOnPort((b) => this.handle(b), HOST, this.port);
   }
 
   /** Starts registering with the manager (retrying until it is up, then heartbeating). */
@@ -97,9 +97,7 @@ class TestManager {
 
   static async start(port: number, servers: string[]): Promise<TestManager> {
     const service = new ManagerService(servers);
-    const rpc = new RpcServer((b) => service.handle(b), { log: () => undefined });
-    await rpc.listen({ host: HOST, port });
-    return new TestManager(service, rpc);
+    return new TestManager(service, await listenOnPort((b) => service.handle(b), HOST, port));
   }
 
   stop(): Promise<void> {

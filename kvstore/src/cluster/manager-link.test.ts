@@ -2,7 +2,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort } from '../testing/spawn-node';
-import { RpcServer } from '../wire/rpc-server';
+import { listenOnPort } from './listen-on-port';
 import { RegistrationRefusedError, registerOnce, registerWithManager } from './manager-link';
 import { ManagerService } from './manager-service';
 import type { PartitionMap } from './partition-map';
@@ -19,14 +19,14 @@ after(async () => {
 async function manager(port: number): Promise<{ service: ManagerService; registrations: () => number }> {
   const service = new ManagerService(SERVERS);
   let count = 0;
-  const rpc = new RpcServer(
+  const rpc = await listenOnPort(
     (b) => {
       count++;
       return service.handle(b);
     },
-    { log: () => undefined },
+    '127.0.0.1',
+    port,
   );
-  await rpc.listen({ host: '127.0.0.1', port });
   cleanups.push(() => rpc.close());
   return { service, registrations: () => count };
 }
