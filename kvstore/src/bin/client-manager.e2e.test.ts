@@ -1,7 +1,7 @@
 /** The compiled stdin/stdout client pointed at a stage-2 manager (`--manager`), with an in-process cluster. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { listenOnPort } from '../cluster/listen-on-port';
+import { listenOnPort } from '../testing/listen-on-port';
 import { registerOnce } from '../cluster/manager-link';
 import { ManagerService } from '../cluster/manager-service';
 import { partitionOf } from '../cluster/partition-map';

@@ -13,6 +13,9 @@ import { PartitionServer } from '../server/partition-server';
 import { formatAddress, parseAddress } from '../wire/address';
 import { RpcServer } from '../wire/rpc-server';
 
+/** A restarted node may find its port briefly held; keep trying this long. */
+const LISTEN_RETRY_MS = 2000;
+
 async function main(): Promise<void> {
   const args = await yargs(hideBin(process.argv))
     .scriptName('partition-server')
@@ -55,7 +58,7 @@ async function main(): Promise<void> {
   const rpc = new RpcServer((body) => server.handle(body), { log });
   let bound;
   try {
-    bound = await rpc.listen({ host: args['listen-host'], port: args['api-port'] });
+    bound = await rpc.listen({ host: args['listen-host'], port: args['api-port'] }, LISTEN_RETRY_MS);
   } catch (err) {
     fail((err as Error).message);
   }

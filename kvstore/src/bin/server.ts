@@ -9,6 +9,9 @@ import { AddressError, formatAddress, parseAddress } from '../wire/address';
 import { RpcServer } from '../wire/rpc-server';
 import { KvService } from '../server/kv-service';
 
+/** A restarted node may find its port briefly held; keep trying this long. */
+const LISTEN_RETRY_MS = 2000;
+
 async function main(): Promise<void> {
   const args = await yargs(hideBin(process.argv))
     .scriptName('server')
@@ -33,7 +36,7 @@ async function main(): Promise<void> {
   const server = new RpcServer((body) => service.handle(body), { log });
   let bound;
   try {
-    bound = await server.listen(parseAddress(args.listen));
+    bound = await server.listen(parseAddress(args.listen), LISTEN_RETRY_MS);
   } catch (err) {
     fail(err instanceof AddressError ? err.message : (err as Error).message);
   }

@@ -9,7 +9,7 @@ import { commandKey, isMutation } from '../kv/command';
 import { partitionOf } from '../cluster/partition-map';
 import { ManagerService } from '../cluster/manager-service';
 import { registerWithManager } from '../cluster/manager-link';
-import { listenOnPort } from '../cluster/listen-on-port';
+import { listenOnPort } from '../testing/listen-on-port';
 import { KvService } from '../server/kv-service';
 import { freePort } from '../testing/spawn-node';
 import { type Reply, errorReply } from '../wire/envelope';

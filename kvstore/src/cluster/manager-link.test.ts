@@ -2,7 +2,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort } from '../testing/spawn-node';
-import { listenOnPort } from './listen-on-port';
+import { listenOnPort } from '../testing/listen-on-port';
 import { RegistrationRefusedError, registerOnce, registerWithManager } from './manager-link';
 import { ManagerService } from './manager-service';
 import type { PartitionMap } from './partition-map';

@@ -24,17 +24,42 @@ export class RpcServer {
     this.server = net.createServer((socket) => this.accept(socket));
   }
 
-  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
-  listen(address: Address): Promise<Address> {
+  /**
+   * Starts listening; resolves with the bound address (port 0 picks a free port).
+   * With `inUseRetryMs`, a port that is busy is tried again for that long: a node
+   * restarted on its old port may find it held for a moment (by a connection whose
+   * ephemeral port happens to be that one).
+   */
+  async listen(address: Address, inUseRetryMs = 0): Promise<Address> {
+    const deadline = Date.now() + inUseRetryMs;
+    for (;;) {
+      try {
+        return await this.listenOnce(address);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || Date.now() >= deadline) {
+          throw new Error(`cannot listen on ${formatAddress(address)}: ${(err as Error).message}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  private listenOnce(address: Address): Promise<Address> {
     return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(new Error(`cannot listen on ${formatAddress(address)}: ${err.message}`));
-      this.server.once('error', onError);
-      this.server.listen({ host: address.host, port: address.port }, () => {
+      // Both listeners are removed whichever way it goes, so retries do not pile them up.
+      const onError = (err: Error): void => {
+        this.server.off('listening', onListening);
+        reject(err);
+      };
+      const onListening = (): void => {
         this.server.off('error', onError);
         this.server.on('error', (err) => this.options.log(`server error: ${err.message}`));
         const bound = this.server.address() as net.AddressInfo;
         resolve({ host: bound.address, port: bound.port });
-      });
+      };
+      this.server.once('error', onError);
+      this.server.once('listening', onListening);
+      this.server.listen({ host: address.host, port: address.port });
     });
   }
 

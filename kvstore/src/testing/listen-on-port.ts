@@ -8,15 +8,8 @@
 import type { LogFn } from '../common/log';
 import { type RequestHandler, RpcServer } from '../wire/rpc-server';
 
-export async function listenOnPort(handler: RequestHandler, host: string, port: number, log: LogFn = () => undefined, attempts = 40): Promise<RpcServer> {
-  for (let attempt = 1; ; attempt++) {
-    const rpc = new RpcServer(handler, { log });
-    try {
-      await rpc.listen({ host, port });
-      return rpc;
-    } catch (err) {
-      if (attempt >= attempts || !/EADDRINUSE/.test((err as Error).message)) throw err;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
+export async function listenOnPort(handler: RequestHandler, host: string, port: number, log: LogFn = () => undefined): Promise<RpcServer> {
+  const rpc = new RpcServer(handler, { log });
+  await rpc.listen({ host, port }, 1000);
+  return rpc;
 }
