@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from .plotting import PlotOutcome
 from .runs import MISSING, PRESENT, Inventory, RunOutcome
@@ -97,3 +97,23 @@ def testcase_rows(inv: Inventory, descriptions: List[str]) -> List[List[str]]:
             found = status_mark(o)
         rows.append([str(i), desc, code(o.run.relpath), found])
     return rows
+
+
+def fuzz_section(inv: Inventory, runs: Sequence[Tuple[str, str]]) -> List[str]:
+    """The Fuzz Testing section, every stage alike: one table row per (label, log path)."""
+    rows = []
+    for label, relpath in runs:
+        o = inv.outcome(relpath)
+        r = inv.fuzz(relpath)
+        rows.append([
+            label, code(relpath),
+            r.outcome if r else status_mark(o),
+            count(r.ops_checked) if r else NONE,
+        ])
+    return [
+        "## Fuzz Testing",
+        "Parsed the following fuzz testing results:",
+        table(["Configuration", "Log", "Outcome", "Operations checked"], rows, "llcr"),
+        "### Comments",
+        comment("your comments on fuzz testing here"),
+    ]

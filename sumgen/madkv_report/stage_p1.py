@@ -167,16 +167,6 @@ class Project1(Stage):
         def fig(name: str, alt: str) -> str:
             return md.figure(plots[name], alt, ctx.plots_rel)
 
-        fuzz_rows = []
-        for n, c in FUZZ_CONFIGS:
-            o = inv.outcome(fuzz_path(n, c))
-            r = inv.fuzz(fuzz_path(n, c))
-            fuzz_rows.append([
-                fuzz_label(n, c), md.code(o.run.relpath),
-                r.outcome if r else md.status_mark(o),
-                md.count(r.ops_checked) if r else md.NONE,
-            ])
-
         single_rows = [[f"YCSB-{w.upper()}"] + summary_cells(inv.outcome(bench_path(1, w))) for w in WORKLOADS]
         single_op_rows = [
             row for w in WORKLOADS for row in op_rows([f"YCSB-{w.upper()}"], inv.outcome(bench_path(1, w)))
@@ -207,11 +197,7 @@ class Project1(Stage):
             md.table(["#", "What it shows", "Log", "Found"], md.testcase_rows(inv, TESTCASES), "clll"),
             "### Explanations",
             md.comment("your explanations of each testcase here: what it does and why its output is correct"),
-            "## Fuzz Testing",
-            "Parsed the following fuzz testing results:",
-            md.table(["Configuration", "Log", "Outcome", "Operations checked"], fuzz_rows, "llcr"),
-            "### Comments",
-            md.comment("your comments on fuzz testing here"),
+            *md.fuzz_section(inv, [(fuzz_label(n, c), fuzz_path(n, c)) for n, c in FUZZ_CONFIGS]),
             "## YCSB Benchmarking",
             "### One client, workloads A–F",
             fig("ycsb-single-cli", "single-client throughput and latency per workload"),

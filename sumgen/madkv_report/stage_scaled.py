@@ -189,16 +189,6 @@ class ScaledStage(Stage):
         def fig(name: str, alt: str) -> str:
             return md.figure(plots[name], alt, ctx.plots_rel)
 
-        fuzz_rows = []
-        for f in t.fuzz:
-            o = inv.outcome(self.fuzz_path(f.size, f.crashing))
-            r = inv.fuzz(self.fuzz_path(f.size, f.crashing))
-            fuzz_rows.append([
-                f.label, md.code(o.run.relpath),
-                r.outcome if r else md.status_mark(o),
-                md.count(r.ops_checked) if r else md.NONE,
-            ])
-
         dim_header = t.dim_noun[:1].upper() + t.dim_noun[1:]
         grid_rows = [
             [f"YCSB-{w.upper()}", str(s)] + summary_cells(inv.outcome(self.bench_path(GRID_CLIENTS, w, s)))
@@ -240,11 +230,7 @@ class ScaledStage(Stage):
             found_tests,
             "### Explanations",
             md.comment(t.testcase_prompt),
-            "## Fuzz Testing",
-            "Parsed the following fuzz testing results:",
-            md.table(["Configuration", "Log", "Outcome", "Operations checked"], fuzz_rows, "llcr"),
-            "### Comments",
-            md.comment("your comments on fuzz testing here"),
+            *md.fuzz_section(inv, [(f.label, self.fuzz_path(f.size, f.crashing)) for f in t.fuzz]),
             "## YCSB Benchmarking",
             f"### {GRID_CLIENTS} clients, workloads A–F, {t.dim_noun} {'/'.join(map(str, t.sizes))}",
             fig("ycsb-ten-clients", f"{GRID_CLIENTS}-client throughput and latency per workload"),

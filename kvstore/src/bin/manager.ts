@@ -10,10 +10,7 @@ import { registerProcess } from '../common/pid-registry';
 import { exitOnSignals, fail } from '../common/process-exit';
 import { ManagerConfigError, ManagerService } from '../cluster/manager-service';
 import { type Address, AddressError, formatAddress, parseAddressList } from '../wire/address';
-import { RpcServer } from '../wire/rpc-server';
-
-/** A restarted node may find its port briefly held; keep trying this long. */
-const LISTEN_RETRY_MS = 2000;
+import { NODE_LISTEN_RETRY_MS, RpcServer } from '../wire/rpc-server';
 
 const DEFAULT_SERVERS = '127.0.0.1:3777,127.0.0.1:3778,127.0.0.1:3779';
 
@@ -45,7 +42,7 @@ async function main(): Promise<void> {
   const server = new RpcServer((body) => service.handle(body), { log });
   let bound: Address;
   try {
-    bound = await server.listen({ host: args['listen-host'], port: args.port }, LISTEN_RETRY_MS);
+    bound = await server.listen({ host: args['listen-host'], port: args.port }, NODE_LISTEN_RETRY_MS);
   } catch (err) {
     fail((err as Error).message);
   }

@@ -11,10 +11,7 @@ import { exitOnSignals, fail } from '../common/process-exit';
 import { registerWithManager } from '../cluster/manager-link';
 import { PartitionServer } from '../server/partition-server';
 import { formatAddress, parseAddress } from '../wire/address';
-import { RpcServer } from '../wire/rpc-server';
-
-/** A restarted node may find its port briefly held; keep trying this long. */
-const LISTEN_RETRY_MS = 2000;
+import { NODE_LISTEN_RETRY_MS, RpcServer } from '../wire/rpc-server';
 
 async function main(): Promise<void> {
   const args = await yargs(hideBin(process.argv))
@@ -58,7 +55,7 @@ async function main(): Promise<void> {
   const rpc = new RpcServer((body) => server.handle(body), { log });
   let bound;
   try {
-    bound = await rpc.listen({ host: args['listen-host'], port: args['api-port'] }, LISTEN_RETRY_MS);
+    bound = await rpc.listen({ host: args['listen-host'], port: args['api-port'] }, NODE_LISTEN_RETRY_MS);
   } catch (err) {
     fail((err as Error).message);
   }

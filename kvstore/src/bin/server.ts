@@ -6,11 +6,8 @@ import { makeLogger } from '../common/log';
 import { registerProcess } from '../common/pid-registry';
 import { exitOnSignals, fail } from '../common/process-exit';
 import { AddressError, formatAddress, parseAddress } from '../wire/address';
-import { RpcServer } from '../wire/rpc-server';
+import { NODE_LISTEN_RETRY_MS, RpcServer } from '../wire/rpc-server';
 import { KvService } from '../server/kv-service';
-
-/** A restarted node may find its port briefly held; keep trying this long. */
-const LISTEN_RETRY_MS = 2000;
 
 async function main(): Promise<void> {
   const args = await yargs(hideBin(process.argv))
@@ -36,7 +33,7 @@ async function main(): Promise<void> {
   const server = new RpcServer((body) => service.handle(body), { log });
   let bound;
   try {
-    bound = await server.listen(parseAddress(args.listen), LISTEN_RETRY_MS);
+    bound = await server.listen(parseAddress(args.listen), NODE_LISTEN_RETRY_MS);
   } catch (err) {
     fail(err instanceof AddressError ? err.message : (err as Error).message);
   }

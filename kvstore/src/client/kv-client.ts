@@ -4,6 +4,8 @@
  * the typed helpers come for free.
  */
 import type { KvCommand, KvPair, KvResultOf } from '../kv/command';
+import { parseKvResult } from '../wire/kv-messages';
+import { KvRequestError } from './errors';
 
 export interface KvClient {
   execute<C extends KvCommand>(cmd: C): Promise<KvResultOf<C>>;
@@ -42,4 +44,11 @@ export abstract class KvClientBase implements KvClient {
   async scan(start: string, end: string): Promise<KvPair[]> {
     return (await this.execute({ op: 'scan', start, end })).pairs;
   }
+}
+
+/** Validates a server's answer against the command it answers. */
+export function checkedResult<C extends KvCommand>(cmd: C, value: unknown): KvResultOf<C> {
+  const result = parseKvResult(cmd, value);
+  if (typeof result === 'string') throw new KvRequestError({ code: 'internal', message: `malformed reply: ${result}` });
+  return result as KvResultOf<C>;
 }

@@ -20,10 +20,9 @@ import { type PartitionMap, parsePartitionMap, partitionOf } from '../cluster/pa
 import { callWithRetry } from './call-with-retry';
 import { ClientSession } from './client-session';
 import { KvRequestError } from './errors';
-import { KvClientBase } from './kv-client';
+import { KvClientBase, checkedResult } from './kv-client';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
 import { ServerChannel } from './server-channel';
-import { checkedResult } from './single-server-client';
 
 /** A map as the client uses it: one channel per partition. */
 interface Routing {

@@ -5,11 +5,10 @@
  */
 import { type KvCommand, type KvResultOf, isMutation } from '../kv/command';
 import type { Address } from '../wire/address';
-import { type KvRequest, parseKvResult } from '../wire/kv-messages';
+import type { KvRequest } from '../wire/kv-messages';
 import { callWithRetry } from './call-with-retry';
 import { ClientSession } from './client-session';
-import { KvRequestError } from './errors';
-import { KvClientBase } from './kv-client';
+import { KvClientBase, checkedResult } from './kv-client';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
 import { ServerChannel } from './server-channel';
 
@@ -38,11 +37,4 @@ export class SingleServerClient extends KvClientBase {
     this.closed = true;
     this.channel.close();
   }
-}
-
-/** Validates a server's answer against the command it answers. */
-export function checkedResult<C extends KvCommand>(cmd: C, value: unknown): KvResultOf<C> {
-  const result = parseKvResult(cmd, value);
-  if (typeof result === 'string') throw new KvRequestError({ code: 'internal', message: `malformed reply: ${result}` });
-  return result as KvResultOf<C>;
 }

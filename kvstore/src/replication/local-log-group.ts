@@ -98,6 +98,7 @@ export class LocalLogGroup<C, R, S extends StateMachine<C, R>> implements Replic
         (index) => this.applyThrough(index),
         (err: Error) => this.fail(err),
       );
+      // append() numbers the record synchronously, so lastIndex is this command's index.
       this.waiters.set(this.log.lastIndex, { resolve, reject });
     });
   }

@@ -15,9 +15,8 @@ import { parseKvRequest } from '../wire/kv-messages';
 import { LocalLogGroup } from '../replication/local-log-group';
 import { type HardStateCodec, HardStateStore } from '../storage/hard-state';
 import { StorageCorruptionError } from '../storage/errors';
-import type { KvMutation, KvQuery } from '../state/kv-state-machine';
+import type { ApplyOutcome, KvMutation, KvQuery } from '../state/kv-state-machine';
 import { type KvLogCommand, KvLogStateMachine, kvLogCodec } from '../state/kv-log-command';
-import type { ApplyOutcome } from '../state/kv-state-machine';
 
 export interface PartitionServerOptions {
   partition: number;

@@ -9,6 +9,9 @@ import { type Reply, errorReply, parseRequestFrame } from './envelope';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, encodeFrame } from './frame';
 import type { LogFn } from '../common/log';
 
+/** How long a node (re)starting on its fixed port keeps trying a port that is briefly busy. */
+export const NODE_LISTEN_RETRY_MS = 2000;
+
 export type RequestHandler = (body: unknown) => Reply | Promise<Reply>;
 
 export interface RpcServerOptions {

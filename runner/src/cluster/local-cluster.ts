@@ -5,7 +5,7 @@
  * on the same storage, stop everything. Its layout is saved in `<dir>/cluster.json`
  * so the `p2::crash` / `p2::restart` recipes can act on a cluster started earlier.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { processStartTime } from '../../../kvstore/src/common/pid-registry';
@@ -32,8 +32,6 @@ export interface StartOptions {
 const LISTEN_TIMEOUT_MS = 15_000;
 
 export class LocalCluster {
-  private readonly children = new Map<string, ChildProcess>();
-
   private constructor(readonly layout: ClusterLayout, private readonly options: StartOptions) {}
 
   get managerAddress(): string {
@@ -137,7 +135,6 @@ export class LocalCluster {
     });
     fs.closeSync(fd);
     if (this.options.detached) child.unref();
-    this.children.set(node, child);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     // Wait for the process to say it is listening (or to die trying).
     const deadline = Date.now() + LISTEN_TIMEOUT_MS;
