@@ -8,7 +8,11 @@
  *                          (every entry any node writes is recorded); and, at checkpoints,
  *                          two logs that agree at an index agree on every entry before it
  *   leader completeness    a new leader's log holds the newest committed entry (hence, by
- *                          log matching, every committed entry), unless its snapshot covers it
+ *                          log matching, every committed entry), unless its snapshot covers it;
+ *                          and, checked after every event, no node lacking the newest committed
+ *                          entry could collect a majority of votes (§5.4.1 up-to-date rule against
+ *                          every node's durable log): a commit that is not safe is caught when it
+ *                          happens, not only if a later schedule happens to exploit it
  *   state machine safety   no two nodes apply different commands at an index, and states
  *                          (fingerprints, snapshots) at one index agree
  *   no acknowledged loss   every acknowledged proposal stays in every later leader's log
@@ -31,6 +35,8 @@ export class InvariantChecker {
   private readonly appliedAt = new Map<number, AppliedRecord>();
   private readonly fingerprintAt = new Map<number, number>();
   private maxApplied = 0;
+  /** The highest committed entry any node has known. */
+  private topCommitted: { index: number; term: number } = { index: 0, term: 0 };
   /** Acknowledged proposals' indexes, in acknowledgement order, with the time and running maximum. */
   private readonly acked: Array<{ time: number; index: number; maxIndex: number }> = [];
   private readonly unvotedAfterWipe = new Set<NodeId>();
@@ -48,13 +54,49 @@ export class InvariantChecker {
         this.leaderOfTerm.set(term, n.id);
         this.counts.leadersSeen++;
         this.newLeader(n, term);
+        this.sim.onNewLeader?.(n.id, term);
       } else if (seen !== n.id) {
         this.sim.fail(`election safety: nodes ${seen} and ${n.id} are both leaders of term ${term}`);
       }
     }
+    this.checkCommittedIsSafe();
     if (++this.eventsSinceDeepCheck >= 2000) {
       this.eventsSinceDeepCheck = 0;
       this.checkLogMatching(400);
+    }
+  }
+
+  private checkCommittedIsSafe(): void {
+    let grew = false;
+    for (const n of this.sim) {
+      if (!n.up) continue;
+      const log = n.core!.log;
+      if (log.committed > this.topCommitted.index) {
+        this.topCommitted = { index: log.committed, term: log.term(log.committed)! };
+        grew = true;
+      }
+    }
+    // A wiped node forgets entries it acknowledged: the guarantee does not hold for it.
+    if (this.topCommitted.index === 0 || this.unvotedAfterWipe.size > 0) return;
+    if (!grew && this.sim.stats.events % 16 !== 0) return;
+    const { index, term } = this.topCommitted;
+    const voters = [...this.sim].map((v) => ({ id: v.id, last: v.storage.durableLast() }));
+    const upToDate = (c: { index: number; term: number }, v: { index: number; term: number }): boolean => c.term > v.term || (c.term === v.term && c.index >= v.index);
+    for (const n of this.sim) {
+      const candidates: Array<{ index: number; term: number }> = [];
+      if (!n.storage.durableHas(index, term)) candidates.push(n.storage.durableLast());
+      if (n.up) {
+        const log = n.core!.log;
+        if (index > log.boundary.index && log.term(index) !== term) candidates.push({ index: log.lastIndex, term: log.lastTerm });
+      }
+      for (const c of candidates) {
+        const granted = voters.filter((v) => upToDate(c, v.last)).map((v) => v.id);
+        if (granted.length > this.sim.ids.length / 2) {
+          this.sim.fail(
+            `commit safety: entry ${index} (term ${term}) is committed, yet node ${n.id}, whose log ends at ${c.index}/${c.term} without it, could be elected by ${granted.join(',')} (§5.4)`,
+          );
+        }
+      }
     }
   }
 

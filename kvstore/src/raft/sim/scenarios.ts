@@ -221,6 +221,36 @@ function countRejections(s: Simulation): number {
   return s.stats.appendRejections;
 }
 
+/**
+ * Many messages arrive very late, long after the leader that sent them was replaced: a node
+ * must ignore every request of an older term (§5.1), or old appends would overwrite newer
+ * entries.
+ */
+const lateMessages: Scenario = (seed) => {
+  const s = sim('late-messages', seed, { nodes: 5, network: { ...RELIABLE, maxDelayMs: 5, longDelayRate: 0.3, longDelayMs: 1500 } });
+  s.waitForLeader();
+  const proposer = (): void => {
+    if (s.now > 5000) return;
+    const l = s.currentLeader();
+    if (l !== NONE) for (let i = 0; i < 3; i++) s.propose(l, cmd(s, `late${i}`), () => undefined);
+    s.at(s.rng.range(5, 30), proposer);
+  };
+  s.at(0, proposer);
+  for (let round = 0; round < 12; round++) {
+    s.runFor(s.rng.range(100, 300));
+    const l = s.currentLeader();
+    if (l !== NONE) s.isolate(l);
+    s.runFor(s.rng.range(150, 300));
+    s.heal();
+  }
+  s.runFor(Math.max(0, 5100 - s.now));
+  s.network = RELIABLE;
+  s.runFor(2000);
+  s.one(cmd(s, 'end'), 5, 20_000);
+  converge(s);
+  return report(s);
+};
+
 // ───────────────────────────── §5.4, Figure 8: persistence and crashes ─────────────────────────────
 
 const persistence: Scenario = (seed) => {
@@ -251,19 +281,54 @@ const persistence: Scenario = (seed) => {
   return report(s);
 };
 
+/**
+ * Nodes crash right after granting a vote and come back at once, while elections keep
+ * happening: a vote that was sent before it was durable would be forgotten, and the node
+ * could vote again in the same term (the checker records every vote granted).
+ */
+const crashAfterVoting: Scenario = (seed) => {
+  const s = sim('crash-after-voting', seed, { nodes: 5, raft: { preVote: false, checkQuorum: false }, fsyncMs: [1, 4] });
+  s.waitForLeader();
+  s.onSend = (m) => {
+    if (m.type !== 'voteResp' || !m.granted || m.pre || !s.rng.chance(0.7)) return;
+    const id = m.from;
+    s.at(s.rng.next() * 3, () => {
+      if (!s.node(id).up) return;
+      s.crash(id);
+      s.at(s.rng.range(1, 10), () => s.restart(id));
+    });
+  };
+  for (let round = 0; round < 30; round++) {
+    // Depose the leader: the others race to replace it, several candidates per term.
+    const l = s.currentLeader();
+    if (l !== NONE) s.isolate(l);
+    s.runFor(s.rng.range(120, 300));
+    s.heal();
+    s.runFor(s.rng.range(10, 60));
+  }
+  s.onSend = null;
+  for (const id of s.ids) if (!s.node(id).up) s.restart(id);
+  s.one(cmd(s, 'end'), 5, 20_000);
+  return report(s, `${s.checker.counts.leadersSeen} leaders`);
+};
+
 function figure8(name: string, unreliable: boolean): Scenario {
   return (seed) => {
-    const s = sim(name, seed, { nodes: 5, network: unreliable ? UNRELIABLE : RELIABLE });
+    // Small appends (a few entries each) let old-term entries reach a majority ahead of the
+    // new leader's no-op: exactly the situation Figure 8 is about.
+    const raft = { maxMessageEntries: 1 + (seed % 3) };
+    const s = sim(name, seed, { nodes: 5, raft, network: unreliable ? UNRELIABLE : RELIABLE });
     s.one(cmd(s, 'f8'), 1);
     let up = 5;
-    for (let iter = 0; iter < (unreliable ? 60 : 40); iter++) {
+    for (let iter = 0; iter < 100; iter++) {
       let leader = NONE;
       for (const id of s.ids) {
         const n = s.node(id);
         if (n.leaderTerm !== null && s.propose(id, cmd(s, `f8.${iter}`), () => undefined) !== null) leader = id;
       }
-      // Usually short: crash around the moment entries are being replicated.
-      s.runFor(s.rng.chance(0.1) ? s.rng.range(0, 500) : s.rng.range(0, 15));
+      // Usually short: crash around the moment entries are being written and replicated.
+      const r = s.rng.next();
+      s.runFor(r < 0.1 ? s.rng.range(0, 500) : r < 0.3 ? s.rng.range(0, 15) : s.rng.next() * 4);
       if (leader !== NONE && s.node(leader).up) {
         s.crash(leader);
         up--;
@@ -282,6 +347,56 @@ function figure8(name: string, unreliable: boolean): Scenario {
     return report(s);
   };
 }
+
+/**
+ * The paper's Figure 8, played out with cuts: an entry of an old term reaches a majority
+ * only through a later leader whose own no-op does not spread. Counting replicas would
+ * commit it although a node with a newer conflicting entry can still be elected.
+ */
+const figure8Scripted: Scenario = (seed) => {
+  const s = sim('figure-8-scripted', seed, { nodes: 5, raft: { maxMessageEntries: 1 } });
+  s.one(cmd(s, 'base'), 5);
+  // (a) Leader s1 puts X on itself and s2 only.
+  const s1 = s.stableLeader();
+  const s2 = s.rng.pick(others(s, s1));
+  const rest = s.ids.filter((x) => x !== s1 && x !== s2);
+  s.partition([[s1, s2], rest]);
+  s.propose(s1, cmd(s, 'X'), () => undefined);
+  s.runFor(s.rng.range(5, 20));
+  // (b) The other side elects s5, which appends Y (and its no-op) but is cut off at once.
+  let s5 = NONE;
+  s.onNewLeader = (id) => {
+    if (s5 !== NONE || !rest.includes(id)) return;
+    s5 = id;
+    s.isolate(id);
+    s.propose(id, cmd(s, 'Y'), () => undefined);
+  };
+  s.runUntil(() => s5 !== NONE, 3000);
+  expect(s, s5 !== NONE, 'the majority side elected no leader');
+  s.runFor(20); // Y becomes durable on s5 alone
+  // (c) s1's side rejoins the others (s5 stays cut off); whoever of s1/s2 leads next sends
+  // the old X to the others, but its no-op (a new-term entry) never reaches them.
+  let s1b = NONE;
+  s.onNewLeader = (id, term) => {
+    if (s1b !== NONE || (id !== s1 && id !== s2)) return;
+    s1b = id;
+    const newTerm = term;
+    s.dropIf = (m) => m.from === id && m.type === 'append' && m.to !== s1 && m.to !== s2 && m.entries.some((e) => e.term === newTerm);
+  };
+  s.partition([[s1, s2, ...rest.filter((x) => x !== s5)], [s5]]);
+  s.runUntil(() => s1b !== NONE, 5000);
+  s.runFor(s.rng.range(20, 200));
+  // (d) The leader of (c) crashes; s5 comes back. Whatever was committed must survive.
+  if (s1b !== NONE) s.crash(s1b);
+  s.dropIf = null;
+  s.onNewLeader = null;
+  s.heal();
+  s.runFor(s.rng.range(100, 1000));
+  for (const id of s.ids) if (!s.node(id).up) s.restart(id);
+  s.one(cmd(s, 'end'), 5, 20_000);
+  converge(s);
+  return report(s);
+};
 
 function churn(name: string, unreliable: boolean): Scenario {
   return (seed) => {
@@ -448,16 +563,27 @@ const checkQuorum: Scenario = (seed) => {
 
 function readsUnderPartitions(name: string, mode: 'index' | 'lease'): Scenario {
   return (seed) => {
-    const raft: Partial<RaftConfigInput> = { readMode: mode };
+    // Read index must be safe on its own: without check-quorum a cut-off leader keeps
+    // believing it leads for the whole partition, the hardest case for it.
+    const raft: Partial<RaftConfigInput> = mode === 'index' ? { readMode: mode, checkQuorum: false } : { readMode: mode };
     const s = sim(name, seed, { nodes: 5, raft, clockDrift: mode === 'lease' ? 0.04 : 0, network: { ...RELIABLE, maxDelayMs: 6 } });
     s.waitForLeader();
     let reads = 0;
     let served = 0;
     let writes = 0;
+    // Writers give up on a proposal after 30 ms (a cut-off leader may hold it forever) and
+    // write through the newest leader.
     const writer = (): void => {
       if (s.now > 4000) return;
       const l = s.currentLeader();
-      if (l === NONE || s.propose(l, cmd(s, `w${writes++}`), () => s.at(1, writer)) === null) s.at(5, writer);
+      let next = false;
+      const go = (): void => {
+        if (next) return;
+        next = true;
+        s.at(1, writer);
+      };
+      if (l === NONE || s.propose(l, cmd(s, `w${writes++}`), go) === null) s.at(5, writer);
+      else s.at(30, go);
     };
     // Readers ask every node that thinks it leads, including deposed leaders cut off from the rest.
     const reader = (): void => {
@@ -566,9 +692,12 @@ export const SCENARIOS: Record<string, Scenario> = {
   'concurrent-proposals': concurrentProposals,
   'rejoin-partitioned-leader': rejoinPartitionedLeader,
   'fast-backup': fastBackup,
+  'late-messages': lateMessages,
   'persistence-across-crashes': persistence,
+  'crash-after-voting': crashAfterVoting,
   'figure-8-reliable': figure8('figure-8-reliable', false),
   'figure-8-unreliable': figure8('figure-8-unreliable', true),
+  'figure-8-scripted': figure8Scripted,
   'churn-reliable': churn('churn-reliable', false),
   'churn-unreliable': churn('churn-unreliable', true),
   'snapshot-basic': snapshotBasic,

@@ -176,6 +176,21 @@ export class SimStorage implements LogReader {
     }
   }
 
+  /** The last durable entry (or the snapshot's last, if the durable log is empty): what this node could campaign with, or vote from, after a crash. */
+  durableLast(): { index: number; term: number } {
+    const d = this.durable;
+    const e = d.log[d.log.length - 1];
+    if (e !== undefined) return { index: e.index, term: e.term };
+    return d.snapshot === null ? { index: 0, term: 0 } : { ...d.snapshot.meta };
+  }
+
+  /** Whether the durable state holds the entry (index, term), in its log or covered by its snapshot. */
+  durableHas(index: number, term: number): boolean {
+    const d = this.durable;
+    if (d.snapshot !== null && index <= d.snapshot.meta.index) return true;
+    return d.log[index - d.first]?.term === term;
+  }
+
   /** Every stored entry, for invariant checks (index > snapshot index only). */
   storedEntries(): Entry[] {
     return this.visible.log;

@@ -73,6 +73,12 @@ export class Simulation implements Iterable<SimNode> {
   private readonly tickIntervals = new Map<NodeId, number>();
   readonly stats = { delivered: 0, dropped: 0, duplicated: 0, events: 0, appendRejections: 0 };
   private readonly traceLines: string[] | null;
+  /** Scripted scenarios: messages for which this returns true are lost. */
+  dropIf: ((m: Message) => boolean) | null = null;
+  /** Scripted scenarios: sees every message as it is sent. */
+  onSend: ((m: Message) => void) | null = null;
+  /** Scripted scenarios: called (during the event) when a node becomes leader of a new term. */
+  onNewLeader: ((id: NodeId, term: number) => void) | null = null;
 
   constructor(readonly options: SimOptions) {
     this.rng = Rng.seeded(options.seed);
@@ -133,7 +139,8 @@ export class Simulation implements Iterable<SimNode> {
   send(m: Message): void {
     if (m.type === 'voteResp' && m.granted && !m.pre) this.checker.voteGranted(m.from, m.term, m.to);
     if (m.type === 'appendResp' && !m.success) this.stats.appendRejections++;
-    if (this.cut.has(`${m.from}>${m.to}`) || this.rng.chance(this.network.dropRate)) {
+    this.onSend?.(m);
+    if (this.cut.has(`${m.from}>${m.to}`) || (this.dropIf !== null && this.dropIf(m)) || this.rng.chance(this.network.dropRate)) {
       this.stats.dropped++;
       return;
     }
@@ -149,7 +156,7 @@ export class Simulation implements Iterable<SimNode> {
   private deliver(m: Message): void {
     const to = this.nodes.get(m.to);
     // A link cut after the message left still loses it: cutting models a broken connection.
-    if (to === undefined || !to.up || this.cut.has(`${m.from}>${m.to}`)) {
+    if (to === undefined || !to.up || this.cut.has(`${m.from}>${m.to}`) || (this.dropIf !== null && this.dropIf(m))) {
       this.stats.dropped++;
       return;
     }
