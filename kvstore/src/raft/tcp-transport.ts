@@ -11,11 +11,12 @@
  * A link that breaks is dialled again with exponential backoff (20 ms doubling to 1 s);
  * while it is down, messages to that peer are dropped (Raft resends). Requests in flight per
  * link are bounded in number and bytes: a peer that stops reading makes this node drop
- * messages to it rather than buffer without limit.
+ * messages to it rather than buffer without limit, and once a request goes unanswered for
+ * `requestTimeoutMs` the connection is dropped and dialled again.
  */
 import { type Address, formatAddress } from '../wire/address';
 import { type Reply, isRecord, okReply, errorReply } from '../wire/envelope';
-import { ConnectionLostError, RpcConnection } from '../wire/rpc-connection';
+import { CallTimeoutError, ConnectionLostError, RpcConnection } from '../wire/rpc-connection';
 import { RpcServer } from '../wire/rpc-server';
 import type { LogFn } from '../common/log';
 import { type Message, parseMessage } from './messages';
@@ -96,7 +97,9 @@ class PeerLink {
       },
       (err: Error) => {
         this.inFlightBytes -= bytes;
-        if (err instanceof ConnectionLostError) this.lost(c);
+        // A peer that has not answered for so long is not reading: drop the connection (and
+        // whatever is still buffered for it) rather than let the buffer grow.
+        if (err instanceof ConnectionLostError || err instanceof CallTimeoutError) this.lost(c);
       },
     );
   }

@@ -9,7 +9,7 @@
 import { type RaftConfigInput } from '../config';
 import type { NodeId } from '../types';
 import { NONE } from '../types';
-import { KvWorkload } from './kv-workload';
+import { KvWorkload, type SimHistoryOp } from './kv-workload';
 import { HashChainMachine, KvMachine } from './sim-state-machines';
 import { RELIABLE, Simulation, type SimOptions, UNRELIABLE } from './simulation';
 
@@ -648,39 +648,51 @@ const leadershipTransfer: Scenario = (seed) => {
 
 // ───────────────────────────── KV clients, for linearizability ─────────────────────────────
 
-function kvUnderFaults(name: string, mode: 'index' | 'lease', unreliable: boolean): Scenario {
-  return (seed) => {
-    const s = sim(name, seed, {
-      nodes: 5,
-      raft: { readMode: mode },
-      clockDrift: mode === 'lease' ? 0.04 : 0,
-      network: unreliable ? { ...UNRELIABLE, longDelayRate: 0.01, longDelayMs: 100 } : RELIABLE,
-      makeStateMachine: () => new KvMachine(),
-      snapshotEvery: 50,
-      snapshotMargin: 5,
-    });
-    const w = new KvWorkload(s, { clients: 5, keys: 3, durationMs: 3000 });
-    w.start();
-    for (let step = 0; step < 8; step++) {
-      s.runFor(s.rng.range(150, 400));
-      const r = s.rng.next();
-      const l = s.currentLeader();
-      if (r < 0.3 && l !== NONE) s.partition([[l], others(s, l)]);
-      else if (r < 0.5) s.crash(s.rng.pick(s.ids.filter((x) => s.node(x).up)));
-      else if (r < 0.7) s.heal();
-      for (const id of s.ids) if (!s.node(id).up && s.rng.chance(0.5)) s.restart(id);
-    }
-    s.heal();
-    for (const id of s.ids) if (!s.node(id).up) s.restart(id);
-    s.network = RELIABLE;
-    w.finish(10_000);
-    lastKvHistory = w.history;
-    return report(s, `${w.history.length} operations, ${w.history.filter((o) => o.ret !== null).length} completed`);
-  };
+export interface KvRun {
+  report: ScenarioReport;
+  history: SimHistoryOp[];
 }
 
-/** The history of the last KV scenario run (the runner's checker reads it). */
-export let lastKvHistory: KvWorkload['history'] = [];
+/**
+ * Five key-value clients on three shared keys while the group suffers partitions, crashes
+ * and restarts (and, if unreliable, a lossy network). Returns the clients' history: the
+ * runner's linearizability checker judges it (runner/src/scenarios/raft-sim-linearizability.test.ts).
+ */
+export function runKvUnderFaults(name: string, mode: 'index' | 'lease', unreliable: boolean, seed: number): KvRun {
+  const s = sim(name, seed, {
+    nodes: 5,
+    raft: { readMode: mode },
+    clockDrift: mode === 'lease' ? 0.04 : 0,
+    network: unreliable ? { ...UNRELIABLE, longDelayRate: 0.01, longDelayMs: 100 } : RELIABLE,
+    makeStateMachine: () => new KvMachine(),
+    snapshotEvery: 50,
+    snapshotMargin: 5,
+  });
+  const w = new KvWorkload(s, { clients: 5, keys: 3, durationMs: 3000 });
+  w.start();
+  for (let step = 0; step < 8; step++) {
+    s.runFor(s.rng.range(150, 400));
+    const r = s.rng.next();
+    const l = s.currentLeader();
+    if (r < 0.3 && l !== NONE) s.partition([[l], others(s, l)]);
+    else if (r < 0.5) s.crash(s.rng.pick(s.ids.filter((x) => s.node(x).up)));
+    else if (r < 0.7) s.heal();
+    for (const id of s.ids) if (!s.node(id).up && s.rng.chance(0.5)) s.restart(id);
+  }
+  s.heal();
+  for (const id of s.ids) if (!s.node(id).up) s.restart(id);
+  s.network = RELIABLE;
+  w.finish(10_000);
+  const completed = w.history.filter((o) => o.ret !== null).length;
+  expect(s, completed > 50, `only ${completed} operations completed`);
+  return { report: report(s, `${w.history.length} operations, ${completed} completed`), history: w.history };
+}
+
+export const KV_SCENARIOS: Record<string, { mode: 'index' | 'lease'; unreliable: boolean }> = {
+  'kv-read-index-faults': { mode: 'index', unreliable: false },
+  'kv-read-index-unreliable': { mode: 'index', unreliable: true },
+  'kv-lease-faults': { mode: 'lease', unreliable: false },
+};
 
 export const SCENARIOS: Record<string, Scenario> = {
   'initial-election': initialElection,
@@ -711,7 +723,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   'read-index-under-partitions': readsUnderPartitions('read-index-under-partitions', 'index'),
   'lease-reads-under-partitions': readsUnderPartitions('lease-reads-under-partitions', 'lease'),
   'leadership-transfer': leadershipTransfer,
-  'kv-read-index-faults': kvUnderFaults('kv-read-index-faults', 'index', false),
-  'kv-read-index-unreliable': kvUnderFaults('kv-read-index-unreliable', 'index', true),
-  'kv-lease-faults': kvUnderFaults('kv-lease-faults', 'lease', false),
+  ...Object.fromEntries(Object.entries(KV_SCENARIOS).map(([name, k]) => [name, (seed: number) => runKvUnderFaults(name, k.mode, k.unreliable, seed).report])),
 };
