@@ -286,10 +286,16 @@ export class RaftNode<R> {
     this.scheduleProcess();
   }
 
-  private catchUpTicks(process = true): void {
+  private catchUpTicks(process = true, deferred = false): void {
     if (this.closed || this.failure !== null) return;
     const due = Math.floor((this.clock() - this.startedAt) / this.tickMs);
     if (due <= this.ticked) return;
+    if (process && !deferred && due - this.ticked > 1) {
+      // The process stalled (paused, descheduled, a long GC): read the messages that arrived
+      // meanwhile before letting time jump, or a stall here would look like silence there.
+      setImmediate(() => this.catchUpTicks(true, true));
+      return;
+    }
     try {
       while (this.ticked < due) {
         this.core.tick();

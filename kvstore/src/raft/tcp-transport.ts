@@ -3,7 +3,8 @@
  *
  * Each node listens on its peer-to-peer address and dials every peer once: one outbound
  * connection per ordered pair of nodes, so a node's messages to a peer travel in order on
- * one TCP stream. A batch of messages is one request `{ raft: [message, …] }`, answered at
+ * one TCP stream. A batch of messages is one request `{ raft: [message, …] }` (append
+ * entries packed as wire-format.ts describes), answered at
  * once with an empty ok (the answers to Raft messages are Raft messages of their own, sent
  * the other way). Received messages are checked (messages.ts) before they reach the core;
  * a malformed one is dropped with a log line.
@@ -19,7 +20,8 @@ import { type Reply, isRecord, okReply, errorReply } from '../wire/envelope';
 import { CallTimeoutError, ConnectionLostError, RpcConnection } from '../wire/rpc-connection';
 import { RpcServer } from '../wire/rpc-server';
 import type { LogFn } from '../common/log';
-import { type Message, parseMessage } from './messages';
+import type { Message } from './messages';
+import { packMessages, unpackMessage } from './wire-format';
 import type { RaftTransport } from './transport';
 import type { NodeId } from './types';
 
@@ -90,7 +92,7 @@ class PeerLink {
     this.inFlightBytes += bytes;
     this.stats.sentBatches++;
     this.stats.sentMessages += messages.length;
-    c.call({ raft: messages }, this.timeoutMs).then(
+    c.call({ raft: packMessages(messages) }, this.timeoutMs).then(
       (reply: Reply) => {
         this.inFlightBytes -= bytes;
         if (!reply.ok) this.log(`peer ${this.peer} refused messages: ${reply.error.message}`);
@@ -211,7 +213,7 @@ export class TcpTransport implements RaftTransport {
     if (!isRecord(body) || !Array.isArray(body.raft)) return errorReply('bad_request', 'expected { raft: [message, …] }');
     const out: Message[] = [];
     for (const raw of body.raft) {
-      const m = parseMessage(raw);
+      const m = unpackMessage(raw);
       if (typeof m === 'string' || m.to !== this.id) {
         // Rate-limited: a confused peer must not flood the log.
         if (this.badMessages++ % 1000 === 0) this.options.log(`dropping a bad raft message: ${typeof m === 'string' ? m : `addressed to node ${m.to}, this is node ${this.id}`}`);
