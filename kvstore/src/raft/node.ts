@@ -11,9 +11,9 @@
  *   then, once this Ready and every earlier one are durable: send `messagesAfterPersist`
  *   (acks, votes) and call `advance`.
  *
- * Readys are taken once per turn of the event loop (setImmediate), so every proposal and
- * message that arrived during a turn lands in one Ready: one log write, one append per
- * follower. Time: a timer calls tick() as many times as whole tick intervals have passed on
+ * Proposals and reads are gathered for a turn of the event loop (setImmediate), so all
+ * that arrive during a turn land in one Ready: one log write, one append per follower. A
+ * batch of messages from a peer is handled right after the callback that delivered it. Time: a timer calls tick() as many times as whole tick intervals have passed on
  * the monotonic clock, so a paused process catches up at once (a lease read catches up
  * first as well; see raft.ts on leases).
  *
@@ -109,6 +109,7 @@ export class RaftNode<R> {
   private ticked = 0;
   private ticker: NodeJS.Timeout | null = null;
   private processScheduled = false;
+  private microtaskScheduled = false;
   /** Resolves once every Ready taken so far is durable (and advanced). */
   private persisted: Promise<void> = Promise.resolve();
   /** A snapshot from the leader is being saved: no further Ready until its log reset is queued. */
@@ -283,7 +284,18 @@ export class RaftNode<R> {
       this.fail(err);
       return;
     }
-    this.scheduleProcess();
+    // A batch from a peer is handled as soon as the current callback ends: a follower starts
+    // its write, a leader commits and answers, without waiting a turn of the event loop.
+    this.processSoon();
+  }
+
+  private processSoon(): void {
+    if (this.microtaskScheduled || this.closed) return;
+    this.microtaskScheduled = true;
+    queueMicrotask(() => {
+      this.microtaskScheduled = false;
+      this.process();
+    });
   }
 
   private catchUpTicks(process = true, deferred = false): void {
@@ -334,10 +346,11 @@ export class RaftNode<R> {
       return;
     }
     const { log, stable } = this.options.storage;
+    // Messages first: they need nothing from the writes, and the peers can start on them.
+    this.sendAll(rd.messages);
     const writes: Promise<void>[] = [];
     if (rd.hardState !== null) writes.push(stable.save(rd.hardState));
     if (rd.entries.length > 0) writes.push(log.append(rd.entries));
-    this.sendAll(rd.messages);
     this.applyEntries(rd.committedEntries);
     this.takeReads(rd);
     this.afterDurable(rd, writes);
