@@ -30,6 +30,16 @@ function recorder(): RaftFsm<string> & { applied: string[] } {
   };
 }
 
+/** Closes nodes whose manual-sync storage may still hold writes (close waits for them). */
+async function closeAll(nodes: RaftNode<string>[], storages: MemoryStorage[]): Promise<void> {
+  const syncing = setInterval(() => storages.forEach((s) => s.sync()), 5);
+  try {
+    await Promise.all(nodes.map((n) => n.close()));
+  } finally {
+    clearInterval(syncing);
+  }
+}
+
 async function pair(manual: [boolean, boolean]): Promise<{ nodes: RaftNode<string>[]; storages: MemoryStorage[]; fsms: Array<ReturnType<typeof recorder>> }> {
   const net = new MemoryNetwork();
   const storages = manual.map((m) => new MemoryStorage(m));
@@ -52,7 +62,7 @@ test('driver: a vote is sent only once it is durable', async () => {
     storages[1]!.sync();
     await nodes[0]!.waitForLeader((l) => l === 1, 2000);
   } finally {
-    await Promise.all(nodes.map((n) => n.close()));
+    await closeAll(nodes, storages);
   }
 });
 
@@ -78,7 +88,7 @@ test('driver: a follower acknowledges entries only once they are durable, so not
     storages[1]!.sync();
     assert.equal(await p, 'applied x');
   } finally {
-    await Promise.all(nodes.map((n) => n.close()));
+    await closeAll(nodes, storages);
   }
 });
 
@@ -97,7 +107,7 @@ test('driver: a group of one leads at once and applies only what is durable', as
     storage.sync();
     assert.equal(await p, 'applied solo');
   } finally {
-    await node.close();
+    await closeAll([node], [storage]);
   }
 });
 
