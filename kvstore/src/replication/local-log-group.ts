@@ -87,11 +87,6 @@ export class LocalLogGroup<C, R, S extends StateMachine<C, R>> implements Replic
     return this.applied;
   }
 
-  /** Index of the newest snapshot taken or loaded. */
-  get lastSnapshotIndex(): number {
-    return this.snapshotIndex;
-  }
-
   get logStats(): DurableLog['stats'] {
     return this.log.stats;
   }
