@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { benchLog, fuzzLog } from "./fixture-logs";
 
-const ESC = "\x1b";
 const REPORT_TIMEOUT_MS = 180_000;
 
 /** The repository root, from the source tree or from dist/: the first folder with package.json. */
@@ -45,57 +45,6 @@ function report(stage: string, results: string, out: string): SpawnSyncReturns<s
 function writeLog(dir: string, relpath: string, text: string | Buffer): void {
   mkdirSync(dirname(join(dir, relpath)), { recursive: true });
   writeFileSync(join(dir, relpath), text);
-}
-
-// ---- log fixtures, in the formats of madkv-course.md ----------------------------------
-
-function fuzzLog(outcome: string, ops: [number, number, number, number, number], colour: boolean): string {
-  const [put, swap, get, scan, del] = ops;
-  const y = (s: string) => (colour ? `${ESC}[1m${ESC}[33m${s}${ESC}[0m` : s);
-  const g = (s: string) => (colour ? `${ESC}[32m${s}${ESC}[0m` : s);
-  return [
-    y("Fuzzing starts..."),
-    `  Progress:  called 50 / ${put + swap + get + scan + del}\r  Progress:  called ${put + swap + get + scan + del}\r`,
-    y("Stopping clients..."),
-    `  Ops stats:  Put ${put}  Swap ${swap}  Get ${get}  Scan ${scan}  Delete ${del}`,
-    "  Keys freq:  [12, 9, 11, 10, 8]",
-    `${y("Fuzz testing result:")} ${g(outcome)}`,
-    "  Remaining checks queued:  3  reasonable",
-    "",
-  ].join("\n");
-}
-
-interface OpLine {
-  op: string;
-  ops: number;
-  avg: number;
-  p99: number;
-  p50?: number; // our runner's percentile lines; absent in the template's logs
-  mergedP99?: number;
-}
-
-function benchLog(wload: string, nclis: number, tput: number, ops: OpLine[], colour: boolean): string {
-  const c = (code: string, s: string) => (colour ? `${ESC}[${code}m${s}${ESC}[0m` : s);
-  const latency = (o: OpLine, i: number) =>
-    `${i === 0 ? "    Latency:" : "            "}    ${o.op.padEnd(6)}  ops ${String(o.ops).padStart(6)}` +
-    `  avg ${o.avg.toFixed(2).padStart(9)}  min     10  max   9000  p99 ${String(o.p99).padStart(6)}  us`;
-  const lines = [
-    c("1;33", "Benchmarking [Load] phase..."),
-    "  Launched 1 YCSB drivers, now waiting...",
-    c("1;33", "Benchmarking [Run] phase..."),
-    `${c("1;33", "Benchmarking results:")}  ${c("36", `YCSB-${wload}`)}  ${c("35", `${nclis} clients`)}`,
-    `  ${c("36", "[Load]")}     812 ms`,
-    "    Throughput:   12345.67 ops/sec",
-    "    Latency:    INSERT  ops   1000  avg   7777.00  min     30  max   4012  p99  99999  us",
-    `  ${c("36", "[Run] ")}    1530 ms`,
-    `    Throughput:  ${tput.toFixed(2).padStart(9)} ops/sec`,
-    ...ops.map(latency),
-  ];
-  for (const o of ops) {
-    if (o.p50 !== undefined) lines.push(`[${o.op}], 50thPercentileLatency(us), ${o.p50}`);
-    if (o.mergedP99 !== undefined) lines.push(`[${o.op}], 99thPercentileLatency(us), ${o.mergedP99}`);
-  }
-  return lines.join("\n") + "\n";
 }
 
 // ---- checks on the output -----------------------------------------------------------
@@ -190,7 +139,7 @@ describe("sumgen report generation", () => {
     writeLog(results, "bench/bench-10-a.log", benchLog("a", 10, 43210, [
       { op: "READ", ops: 50000, avg: 400, p99: 1500, p50: 350, mergedP99: 1400 },
       { op: "UPDATE", ops: 50000, avg: 600, p99: 2500, p50: 550, mergedP99: 2400 },
-    ], true));
+    ], true, true)); // a log from a runner that printed YCSB's lines after the block
 
     const run = report("p1", results, out);
     const stdout = run.stdout;

@@ -32,6 +32,25 @@ OUR_PERCENTILES = (
     "[OVERALL], RunTime(ms), 1530\n"
 )
 
+# The current runner's layout: each phase's YCSB lines after the phase, the block last.
+CURRENT_RUNNER_BENCH = (
+    "Benchmarking [Load] phase...\n"
+    "  YCSB measurements of the [Load] phase (all 10 clients):\n"
+    "[OVERALL], RunTime(ms), 812\n"
+    "[INSERT], 50thPercentileLatency(us), 55\n"
+    "[READ], 50thPercentileLatency(us), 1\n"
+    "Benchmarking [Run] phase...\n"
+    "  YCSB measurements of the [Run] phase (all 10 clients):\n"
+    "[OVERALL], RunTime(ms), 1530\n"
+    "[OVERALL], Throughput(ops/sec), 6500.1\n"
+    "[READ], Operations, 5000\n"
+    "[READ], 50thPercentileLatency(us), 91\n"
+    "[READ], 99thPercentileLatency(us), 381\n"
+    "[UPDATE], 50thPercentileLatency(us), 251\n"
+    "  Note: the YCSB lines above measure all clients together ...\n"
+    + TEMPLATE_BENCH.split("\n", 1)[1]  # the block, without its "Benchmarking [Run] phase..." line
+)
+
 
 class CleanLinesTest(unittest.TestCase):
     def test_strips_colours_and_splits_progress_rewrites(self):
@@ -73,6 +92,15 @@ class BenchLogTest(unittest.TestCase):
         self.assertEqual(result.ops["READ"].p99_us, 380)
         self.assertEqual(result.ops["UPDATE"].p50_us, 250)
         self.assertEqual(result.ops["UPDATE"].p99_us, 700)  # NaN ignored: the block's p99 stays
+
+    def test_current_runner_layout_takes_the_run_phase_ycsb_lines_before_the_block(self):
+        result = parse_bench_log(clean_lines(CURRENT_RUNNER_BENCH))
+        self.assertAlmostEqual(result.throughput, 6535.95)  # the block's, not YCSB's
+        self.assertEqual(result.ops["READ"].p50_us, 91)  # the [Run] phase's, not the [Load] phase's
+        self.assertEqual(result.ops["READ"].p99_us, 381)
+        self.assertEqual(result.ops["UPDATE"].p50_us, 251)
+        self.assertEqual(result.ops["UPDATE"].p99_us, 700)  # no merged p99: the block's
+        self.assertNotIn("INSERT", result.ops)  # the [Load] phase's operation
 
     def test_truncated_log_is_a_format_error(self):
         truncated = TEMPLATE_BENCH.split("[Run]")[0]
