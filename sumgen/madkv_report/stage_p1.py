@@ -11,7 +11,8 @@ from .benchviews import (
     summary_cells,
 )
 from .plotting import (
-    CLIENTS_LABEL, LAT_UNIT, METRIC_COLORS, METRIC_NAMES, TPUT_LABEL, WORKLOAD_LABEL, BarSeries,
+    CLIENTS_LABEL, LAT_UNIT, METRIC_COLORS, METRIC_NAMES, SUMMARY_TITLES, SUMMARY_YLABELS, TPUT_LABEL, WORKLOAD_LABEL,
+    BarSeries,
     LineSeries, PlotFunction, PlotOutcome, finish_figure, flat, grouped_bars, new_figure, op_color, trend_lines,
 )
 from .reportfile import Generated, Part
@@ -93,22 +94,18 @@ class Project1(Stage):
         def single_cli():
             if not present(single):
                 return None
-            fig, axes = new_figure(1, 3)
+            fig, axes = new_figure(1, 3, cell_h=3.2)
             cats = [w.upper() for w in WORKLOADS]
-            for ax, name, ylabel in zip(
-                axes[0],
-                ["throughput", "avg", "p99"],
-                [TPUT_LABEL, f"Average latency, all ops ({LAT_UNIT})", f"P99 latency, all ops ({LAT_UNIT})"],
-            ):
+            for ax, name in zip(axes[0], ["throughput", "avg", "p99"]):
                 grouped_bars(ax, cats, [BarSeries(name, [metric(r, name) for r in single], METRIC_COLORS[name])],
-                             WORKLOAD_LABEL, ylabel)
+                             WORKLOAD_LABEL, SUMMARY_YLABELS[name], SUMMARY_TITLES[name], log_ok=name != "throughput")
             return finish_figure(fig, "One client: throughput and latency per YCSB workload")
 
         def single_cli_op_lats():
             if not present(single):
                 return None
             metrics = (["p50"] if any_p50(single) else []) + ["avg", "p99"]
-            fig, axes = new_figure(2, 3, cell_w=4.0, cell_h=3.2)
+            fig, axes = new_figure(2, 3, cell_h=3.1)
             for i, (w, r) in enumerate(zip(WORKLOADS, single)):
                 ax = axes[i // 3][i % 3]
                 ops = ops_of([r])
@@ -116,9 +113,8 @@ class Project1(Stage):
                     ax, ops or ["(none)"],
                     [BarSeries(METRIC_NAMES[m], [op_metric(r, op, m) for op in ops] or [None], METRIC_COLORS[m])
                      for m in metrics],
-                    "Operation", f"Latency ({LAT_UNIT})",
+                    "Operation", f"Latency ({LAT_UNIT})", f"YCSB-{w.upper()}", log_ok=True,
                 )
-                ax.set_title(f"YCSB-{w.upper()}")
             title = "One client: latency per operation (" + " / ".join(METRIC_NAMES[m] for m in metrics) + ")"
             return finish_figure(fig, title, shared_legend=flat(axes))
 
@@ -138,7 +134,8 @@ class Project1(Stage):
             fig, axes = new_figure(1, 3)
             for ax, w in zip(axes[0], TREND_WORKLOADS):
                 trend_lines(ax, [LineSeries(op, TREND_X, [op_metric(r, op, "avg") for r in trend[w]], op_color(op))
-                                 for op in ops_of(trend[w])], CLIENTS_LABEL, f"Average latency ({LAT_UNIT})", TREND_X)
+                                 for op in ops_of(trend[w])], CLIENTS_LABEL, f"Average latency ({LAT_UNIT})", TREND_X,
+                            always_legend=True)
                 ax.set_title(f"YCSB-{w.upper()}")
             return finish_figure(fig, "Average latency per operation vs. number of clients")
 
@@ -152,7 +149,8 @@ class Project1(Stage):
                 for ax, w in zip(row, TREND_WORKLOADS):
                     trend_lines(ax, [LineSeries(op, TREND_X, [op_metric(r, op, m) for r in trend[w]], op_color(op))
                                      for op in ops_of(trend[w])],
-                                CLIENTS_LABEL, f"{METRIC_NAMES[m].upper()} latency ({LAT_UNIT})", TREND_X)
+                                CLIENTS_LABEL, f"{METRIC_NAMES[m].upper()} latency ({LAT_UNIT})", TREND_X,
+                                always_legend=True)
                     ax.set_title(f"YCSB-{w.upper()}: {METRIC_NAMES[m]}")
             return finish_figure(fig, "Latency percentiles per operation vs. number of clients")
 

@@ -19,7 +19,7 @@ from .benchviews import (
     summary_cells,
 )
 from .plotting import (
-    CLIENTS_LABEL, LAT_UNIT, LINESTYLES, MARKERS, METRIC_NAMES, SERIES_COLORS, TPUT_LABEL,
+    CLIENTS_LABEL, LAT_UNIT, LINESTYLES, MARKERS, METRIC_NAMES, SERIES_COLORS, SUMMARY_TITLES, SUMMARY_YLABELS, TPUT_LABEL,
     WORKLOAD_LABEL, BarSeries, LineSeries, PlotFunction, PlotOutcome, finish_figure, flat, grouped_bars, new_figure,
     op_color, trend_lines,
 )
@@ -119,15 +119,12 @@ class ScaledStage(Stage):
         def ten_clients():
             if not present(grid_results):
                 return None
-            fig, axes = new_figure(1, 3, cell_w=4.8)
+            fig, axes = new_figure(1, 3, cell_h=3.4)
             cats = [w.upper() for w in WORKLOADS]
-            for ax, name, ylabel in zip(
-                axes[0],
-                ["throughput", "avg", "p99"],
-                [TPUT_LABEL, f"Average latency, all ops ({LAT_UNIT})", f"P99 latency, all ops ({LAT_UNIT})"],
-            ):
+            for ax, name in zip(axes[0], ["throughput", "avg", "p99"]):
                 grouped_bars(ax, cats, [BarSeries(self.size_label(s), [metric(r, name) for r in grid[s]], size_color[s])
-                                        for s in sizes], WORKLOAD_LABEL, ylabel)
+                                        for s in sizes], WORKLOAD_LABEL, SUMMARY_YLABELS[name], SUMMARY_TITLES[name],
+                             log_ok=name != "throughput")
             title = f"{GRID_CLIENTS} clients: throughput and latency per workload, by {self.text.dim_noun}"
             return finish_figure(fig, title, shared_legend=flat(axes))
 
@@ -147,16 +144,19 @@ class ScaledStage(Stage):
             if not present(grid_results):
                 return None
             metrics = (["p50"] if any_p50(grid_results) else []) + ["p99"]
-            fig, axes = new_figure(len(metrics), len(WORKLOADS), cell_w=3.3, cell_h=3.2)
-            for row, m in zip(axes, metrics):
-                for ax, (i, w) in zip(row, enumerate(WORKLOADS)):
+            # Three workloads a row (A–C, then D–F) for each metric, so the figure stays narrow.
+            per_row = 3
+            fig, axes = new_figure(len(metrics) * 2, per_row, cell_h=2.9)
+            for k, m in enumerate(metrics):
+                for i, w in enumerate(WORKLOADS):
+                    ax = axes[k * 2 + i // per_row][i % per_row]
                     ops = ops_of([grid[s][i] for s in sizes])
                     grouped_bars(ax, ops or ["(none)"], [
                         BarSeries(self.size_label(s), [op_metric(grid[s][i], op, m) for op in ops] or [None],
                                   size_color[s])
                         for s in sizes
-                    ], "Operation", f"{METRIC_NAMES[m].upper()} latency ({LAT_UNIT})")
-                    ax.set_title(f"YCSB-{w.upper()}: {METRIC_NAMES[m]}")
+                    ], "Operation", f"{METRIC_NAMES[m].upper()} latency ({LAT_UNIT})", f"YCSB-{w.upper()}: {METRIC_NAMES[m]}",
+                        log_ok=True)
             title = f"{GRID_CLIENTS} clients: latency per operation, by {self.text.dim_noun}"
             return finish_figure(fig, title, shared_legend=flat(axes))
 

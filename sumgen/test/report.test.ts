@@ -58,7 +58,7 @@ function checkPng(path: string): void {
   assert.equal(data.subarray(12, 16).toString("latin1"), "IHDR", `${path}: first chunk is not IHDR`);
   const width = data.readUInt32BE(16);
   const height = data.readUInt32BE(20);
-  assert.ok(width >= 400 && width <= 6000, `${path}: width ${width}`);
+  assert.ok(width >= 400 && width <= 1600, `${path}: width ${width} (at most 1600 px, to be read without zooming out)`);
   assert.ok(height >= 300 && height <= 4000, `${path}: height ${height}`);
 }
 
