@@ -138,6 +138,26 @@ describe("the template's report scripts read every log we write", () => {
     }
   });
 
+  test("sumgen's report of those logs shows the outcomes and throughputs the template reads", () => {
+    const out = join(scratch, 'report');
+    const r = spawnSync('bash', ['sumgen/report.sh', 'p1', '--results', join(scratch, 'p1'), '--out', out], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const md = readFileSync(join(out, 'proj1.md'), 'utf8');
+    const fuzz = templateParse('fuzz', ['fuzz-1-no', 'fuzz-3-yes', 'fuzz-3-no'].map((f) => join(scratch, 'p1', 'fuzz', `${f}.log`)));
+    for (const [i, row] of [['1', 'no'], ['3', 'yes'], ['3', 'no']].entries()) {
+      const line = md.split('\n').find((l) => l.startsWith(`| ${row[0]} | ${row[1]} | \`fuzz/`));
+      assert.ok(line, `no fuzz row for ${row.join(' ')}`);
+      assert.equal(line.split(' | ')[3], fuzz[i]!['outcome'], line);
+    }
+    for (const w of ['e', 'f']) {
+      const [t] = templateParse('bench', [join(scratch, 'p1', 'bench', `bench-1-${w}.log`)]) as unknown as TemplateBench[];
+      const line = md.split('\n').find((l) => l.startsWith(`| YCSB-${w.toUpperCase()} | `) && l.split(' | ').length === 4);
+      assert.ok(line, `no summary row for YCSB-${w.toUpperCase()}`);
+      const shown = Number(line.split(' | ')[1]!.replace(/,/g, ''));
+      assert.ok(Math.abs(shown - t!.throughput) <= 0.05, `report shows ${shown}, the template reads ${t!.throughput}`);
+    }
+  });
+
   test("sumgen's fixture logs follow the same rules", () => {
     const dir = join(scratch, 'fixtures');
     const write = (name: string, text: string): string => {
