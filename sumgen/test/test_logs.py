@@ -3,14 +3,17 @@ or directly: bash sumgen/python.sh -m unittest discover -s sumgen/test)."""
 
 import os
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from madkv_report.benchlog import parse_bench_log  # noqa: E402
 from madkv_report.fuzzlog import parse_fuzz_log  # noqa: E402
 from madkv_report.fuzzviews import fault_summary  # noqa: E402
 from madkv_report.logtext import LogFormatError, clean_lines  # noqa: E402
+import template_rules  # noqa: E402  (the template's own parsing rules, beside this file)
 
 ESC = "\x1b"
 
@@ -186,6 +189,37 @@ class BenchLogTest(unittest.TestCase):
             parse_bench_log(clean_lines(truncated))
         with self.assertRaises(LogFormatError):
             parse_bench_log(clean_lines("\x00\xff garbage\n"))
+
+
+class TemplateRulesTest(unittest.TestCase):
+    """The sample logs above also parse with the template's own rules, to the same numbers."""
+
+    def parse_with_template(self, kind, text):
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".log", delete=False) as f:
+            f.write(text)
+        try:
+            return template_rules.fuzz_outcome(f.name) if kind == "fuzz" else template_rules.bench_result(f.name)
+        finally:
+            os.unlink(f.name)
+
+    def test_bench_samples(self):
+        for sample in (TEMPLATE_BENCH, TEMPLATE_BENCH + OUR_PERCENTILES, CURRENT_RUNNER_BENCH):
+            tput, lats = self.parse_with_template("bench", sample)
+            ours = parse_bench_log(clean_lines(sample))
+            self.assertAlmostEqual(tput, ours.throughput)
+            self.assertEqual(sorted(lats), sorted(ours.ops))
+            for op, lat in lats.items():
+                self.assertEqual((lat["ops"], lat["avg"], lat["p99"]),
+                                 (ours.ops[op].ops, ours.ops[op].avg_us, ours.ops[op].block_p99_us))
+
+    def test_a_ycsb_throughput_line_after_the_block_is_what_breaks_the_template(self):
+        with self.assertRaises(ValueError):
+            self.parse_with_template("bench", TEMPLATE_BENCH + "[OVERALL], Throughput(ops/sec), 6500.1\n")
+
+    def test_fuzz_samples(self):
+        for lines in (ONE_SERVER_KILLED, None, ["Faults during the run:  0 injected, 0 operations retried by clients"]):
+            text = "\n".join(fuzz_log(lines)) + "\n"
+            self.assertEqual(self.parse_with_template("fuzz", text), parse_fuzz_log(fuzz_log(lines)).outcome)
 
 
 if __name__ == "__main__":
