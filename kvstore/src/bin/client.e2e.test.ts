@@ -54,11 +54,11 @@ test('malformed lines mixed with good ones: the good ones still work, in order',
   assert.deepEqual(r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split(' ')[0]), ['PUT', 'ERROR', 'GET', 'ERROR', 'GET']);
 });
 
-test('keys and values with punctuation pass through unchanged', async () => {
+test('keys and values with punctuation and DEL (0x7f) pass through unchanged; tabs separate tokens', async () => {
   const s = await server();
-  const v = '_!"#$%&\'()*+,-./:;<=>?@[\\]^`{|}~';
-  const r = await client(s.address, `PUT usertable_user1 ${v}\nGET usertable_user1\n`);
-  assert.equal(r.stdout, `PUT usertable_user1 not_found\nGET usertable_user1 ${v}\n`);
+  const v = '_!"#$%&\'()*+,-./:;<=>?@[\\]^`{|}~\x7f';
+  const r = await client(s.address, `PUT usertable_user1 ${v}\nGET\tusertable_user1\nPUT \t k\x7f\t\x7f\nSCAN k k\x7f\n`);
+  assert.equal(r.stdout, `PUT usertable_user1 not_found\nGET usertable_user1 ${v}\nPUT k\x7f not_found\nSCAN k k\x7f BEGIN\n  k\x7f \x7f\nSCAN END\n`);
 });
 
 test('a client started before its server retries until the server is up', async () => {

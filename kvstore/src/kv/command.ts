@@ -33,20 +33,23 @@ export function commandKey(cmd: KvCommand): string | undefined {
   return cmd.op === 'scan' ? undefined : cmd.key;
 }
 
-/** Longest key or value the protocol accepts, in bytes (printable ASCII: one byte a character). */
+/** Longest key or value the protocol accepts, in bytes (ASCII: one byte a character). */
 export const MAX_TOKEN_LENGTH = 64 * 1024;
 
-/** Printable, non-space ASCII: what YCSB and the fuzzer send as keys and values. */
+/**
+ * Printable, non-space ASCII, and DEL (0x7f): what YCSB and the fuzzer send as keys and
+ * values (YCSB 0.17's random field bytes run from space to DEL; spaces separate tokens).
+ */
 export function isValidToken(s: string): boolean {
   if (s.length === 0 || s.length > MAX_TOKEN_LENGTH) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x21 || c > 0x7e) return false;
+    if (c < 0x21 || c > 0x7f) return false;
   }
   return true;
 }
 
-/** Byte-order comparison; for printable ASCII it equals UTF-16 code-unit order. */
+/** Byte-order comparison; for ASCII it equals UTF-16 code-unit order. */
 export function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
