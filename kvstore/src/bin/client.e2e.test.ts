@@ -2,7 +2,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { SingleServerClient } from '../client/single-server-client';
 import { type StartedServer, binPath, freePort, runToCompletion, startListening } from '../testing/spawn-node';
+import { parseAddress } from '../wire/address';
 
 const started: StartedServer[] = [];
 after(async () => {
@@ -34,6 +36,42 @@ test('end of input without STOP exits cleanly', async () => {
   const r = await client(s.address, 'PUT k v\nGET k\n');
   assert.equal(r.code, 0);
   assert.equal(r.stdout, 'PUT k not_found\nGET k v\n');
+});
+
+/**
+ * A reader slower than the client: it reads nothing for a moment, then takes its input in
+ * small chunks with pauses, and prints how many lines it got and the last one.
+ */
+const SLOW_READER = `
+let lines = 0, last = '', partial = '';
+setTimeout(() => {
+  process.stdin.on('data', (chunk) => {
+    const parts = (partial + chunk).split('\\n');
+    partial = parts.pop();
+    lines += parts.length;
+    if (parts.length > 0) last = parts[parts.length - 1];
+    process.stdin.pause();
+    setTimeout(() => process.stdin.resume(), 1);
+  });
+  process.stdin.on('end', () => process.stdout.write(lines + ' ' + JSON.stringify(last) + ' ' + JSON.stringify(partial)));
+}, 300);
+`;
+
+test('a reader slower than the client still gets every line: the client exits only once stdout is flushed', async () => {
+  const s = await server();
+  const loader = new SingleServerClient(parseAddress(s.address));
+  const value = 'v'.repeat(100);
+  const keys = Array.from({ length: 10_000 }, (_, i) => `key${String(i).padStart(5, '0')}`);
+  await Promise.all(keys.map((k) => loader.put(k, value)));
+  loader.close();
+  const pipeline = `${JSON.stringify(process.execPath)} ${JSON.stringify(binPath('client'))} --server ${s.address} | ${JSON.stringify(process.execPath)} -e '${SLOW_READER.replace(/'/g, `'\\''`)}'`;
+  for (const input of ['SCAN key00000 key99999\nSTOP\n', 'SCAN key00000 key99999\n']) {
+    const r = await runToCompletion('/bin/sh', ['-c', pipeline], input, { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    // SCAN ... BEGIN, 10,000 pairs, SCAN END (and STOP): every line whole, the last one included.
+    const stop = input.includes('STOP');
+    assert.equal(r.stdout, `${10_002 + (stop ? 1 : 0)} ${JSON.stringify(stop ? 'STOP' : 'SCAN END')} ""`, `input ${JSON.stringify(input)}`);
+  }
 });
 
 test('malformed lines get exactly one ERROR line each and never reach a server', async () => {

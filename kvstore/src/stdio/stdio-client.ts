@@ -3,6 +3,7 @@
  * order, written as soon as it is known. Malformed lines get one `ERROR` line
  * and never reach the server. Ends on STOP (echoed) or at end of input.
  */
+import { once } from 'node:events';
 import * as readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { KvClient } from '../client/kv-client';
@@ -13,6 +14,10 @@ export type StdioExit = 'stop' | 'eof';
 
 export async function runStdioClient(client: KvClient, input: Readable, output: Writable): Promise<StdioExit> {
   const lines = readline.createInterface({ input, crlfDelay: Infinity, terminal: false });
+  // A reader slower than us (a pipe) makes us wait instead of queueing answers in memory.
+  const write = async (text: string): Promise<void> => {
+    if (!output.write(text)) await once(output, 'drain');
+  };
   try {
     for await (const line of lines) {
       const parsed = parseLine(line);
@@ -20,18 +25,20 @@ export async function runStdioClient(client: KvClient, input: Readable, output: 
         case 'empty':
           continue;
         case 'error':
-          output.write(formatError(parsed.reason));
+          await write(formatError(parsed.reason));
           continue;
         case 'stop':
-          output.write('STOP\n');
+          await write('STOP\n');
           return 'stop';
-        case 'command':
+        case 'command': {
+          let answer: string;
           try {
-            const result = await client.execute(parsed.command);
-            output.write(formatResult(parsed.command, result));
+            answer = formatResult(parsed.command, await client.execute(parsed.command));
           } catch (err) {
-            output.write(formatError((err as Error).message));
+            answer = formatError((err as Error).message);
           }
+          await write(answer);
+        }
       }
     }
     return 'eof';
