@@ -21,6 +21,21 @@ export type KvResult =
   | { op: 'delete'; found: boolean }
   | { op: 'scan'; pairs: KvPair[] };
 
+/**
+ * One page of a SCAN's answer: pairs in key order, and `next`, the key the following page
+ * starts at (inclusive), absent once the range is complete.
+ */
+export interface ScanPage {
+  pairs: KvPair[];
+  next?: string;
+}
+
+/** How large a page may be: at most `maxPairs` pairs, and keys plus values within `maxBytes` (but never less than one pair). */
+export interface PageLimits {
+  maxPairs: number;
+  maxBytes: number;
+}
+
 /** Result type matching a command type, so callers keep precise types. */
 export type KvResultOf<C extends KvCommand> = Extract<KvResult, { op: C['op'] }>;
 
