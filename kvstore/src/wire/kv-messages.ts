@@ -74,19 +74,19 @@ export function parseKvCommand(v: unknown): KvCommand | string {
     case 'swap': {
       const key = tok('key');
       const value = tok('value');
-      if (key === undefined || value === undefined) return `${v.op} needs a printable key and value`;
+      if (key === undefined || value === undefined) return `${v.op} needs a key and a value (1 to 65536 characters of ASCII 0x21..0x7f)`;
       return { op: v.op, key, value };
     }
     case 'get':
     case 'delete': {
       const key = tok('key');
-      if (key === undefined) return `${v.op} needs a printable key`;
+      if (key === undefined) return `${v.op} needs a key (1 to 65536 characters of ASCII 0x21..0x7f)`;
       return { op: v.op, key };
     }
     case 'scan': {
       const start = tok('start');
       const end = tok('end');
-      if (start === undefined || end === undefined) return 'scan needs printable start and end keys';
+      if (start === undefined || end === undefined) return 'scan needs start and end keys (1 to 65536 characters of ASCII 0x21..0x7f)';
       return { op: 'scan', start, end };
     }
     default:
