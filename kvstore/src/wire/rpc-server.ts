@@ -23,7 +23,7 @@ export const NODE_LISTEN_RETRY_MS = 2000;
 
 /**
  * Reply bytes a connection may have queued before the server stops reading from it: a
- * few SCAN pages (1 MiB each), so a peer that reads never waits on it, while a peer that
+ * few SCAN pages (1 MiB each), so a peer that keeps reading is seldom held back, while a peer that
  * never reads costs the server at most this (plus one reply) in memory.
  */
 export const MAX_UNSENT_REPLY_BYTES = 4 * 1024 * 1024;
