@@ -5,6 +5,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { exitWhenFlushed } from '../../kvstore/src/common/process-exit';
 import { runBench, validateBenchConfig } from './bench/bench-command';
 import { WORKLOAD_NAMES } from './bench/workload';
 import { runCheck } from './check/check-command';
@@ -165,8 +166,8 @@ if (require.main === module) {
   main().then(
     (code) => {
       process.exitCode = code;
-      // Killed clients' pipes close on their own; never let one keep the runner alive.
-      setTimeout(() => process.exit(code), 3000).unref();
+      // Killed clients' pipes close on their own; never let one keep the runner alive (but let our own output out).
+      setTimeout(() => void exitWhenFlushed(code), 3000).unref();
     },
     (err: unknown) => {
       console.error(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -50,16 +50,22 @@ test('kill -9 during a write load, many times: every acknowledged write survives
       acked[w] = n;
     }
   });
-  for (let cycle = 0; cycle < 6; cycle++) {
-    await new Promise((r) => setTimeout(r, 150 + Math.random() * 350));
-    const before = acked.reduce((a, b) => a + b, 0);
-    assert.ok(await c.kill('s0', 'SIGKILL'), 'server was running');
-    await new Promise((r) => setTimeout(r, 100));
-    await c.startServer(0);
-    assert.ok(before > 0, 'the load made progress before the crash');
+  try {
+    // Crash only once the load is under way (clients first ask the manager, which takes a while on a busy machine).
+    for (let i = 0; i < 500 && acked.every((a) => a === 0); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let cycle = 0; cycle < 6; cycle++) {
+      await new Promise((r) => setTimeout(r, 150 + Math.random() * 350));
+      const before = acked.reduce((a, b) => a + b, 0);
+      assert.ok(await c.kill('s0', 'SIGKILL'), 'server was running');
+      await new Promise((r) => setTimeout(r, 100));
+      await c.startServer(0);
+      assert.ok(before > 0, 'the load made progress before the crash');
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  } finally {
+    // Also on failure, so the writers stop and the test ends.
+    running = false;
   }
-  await new Promise((r) => setTimeout(r, 300));
-  running = false;
   await Promise.all(load);
   assert.deepEqual(violations, []);
   const reader = connectClient({ manager: c.managerAddress });

@@ -17,6 +17,7 @@ import { type HardStateCodec, HardStateStore } from '../storage/hard-state';
 import { StorageCorruptionError } from '../storage/errors';
 import type { ApplyOutcome, KvMutation, KvQuery } from '../state/kv-state-machine';
 import { type KvLogCommand, KvLogStateMachine, kvLogCodec } from '../state/kv-log-command';
+import { answerScan } from './scan-reply';
 
 export interface PartitionServerOptions {
   partition: number;
@@ -101,6 +102,8 @@ export class PartitionServer {
       );
     }
     const query = req.cmd as KvQuery;
+    // Each page is one read of applied (so durable) state; the client asks for the next one.
+    if (query.op === 'scan') return this.group.read((sm) => answerScan(sm.kv, query, req.page));
     return this.group.read((sm) => okReply(sm.kv.query(query)));
   }
 

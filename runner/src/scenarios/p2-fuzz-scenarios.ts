@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { freePort, repoRoot } from '../../../kvstore/src/testing/spawn-node';
+import { exitWhenFlushed } from '../../../kvstore/src/common/process-exit';
 import { LocalCluster } from '../cluster/local-cluster';
 
 interface Scenario {
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
     if (!outcome.startsWith('PASSED') || outcome.includes('but')) failed++;
   }
   process.stdout.write(`${SCENARIOS.length - failed} passed, ${failed} failed\n`);
-  process.exit(failed === 0 ? 0 : 1);
+  await exitWhenFlushed(failed === 0 ? 0 : 1);
 }
 
 main().catch((err: unknown) => {
