@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { processStartTime } from '../common/pid-registry';
-import { LOCK_FILE, StorageLock, StorageLockedError } from './storage-lock';
+import { LOCK_FILE, StorageLock, StorageLockedError, lockHolder } from './storage-lock';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-storage-lock-'));
 const children = new Set<ChildProcess>();
@@ -156,4 +156,14 @@ test('of several processes taking over one stale lock at once, exactly one wins'
   assert.equal(lines.filter((l) => l.startsWith('refused')).length, 5, lines.join('\n'));
   for (const r of racers) r.kill('SIGKILL');
   assert.deepEqual(fs.readdirSync(dir), [LOCK_FILE], 'no stale-aside files are left');
+});
+
+test('lockHolder names the live holder of a folder, and nobody for a free or stale one', async () => {
+  const dir = freshDir();
+  assert.equal(lockHolder(dir), undefined);
+  const lock = await StorageLock.acquire(dir);
+  assert.equal(lockHolder(dir)?.pid, process.pid);
+  fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, startTime: 'other', argv: [], since: 'then' }) + '\n');
+  assert.equal(lockHolder(dir), undefined, 'a reused pid holds nothing');
+  lock.release();
 });

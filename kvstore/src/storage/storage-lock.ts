@@ -108,6 +108,12 @@ export class StorageLock {
   }
 }
 
+/** The live process holding the lock on `dir`, if any (no lock, or a stale one: undefined). Reads only. */
+export function lockHolder(dir: string): LockRecord | undefined {
+  const seen = readLock(path.join(dir, LOCK_FILE));
+  return seen !== 'gone' && seen.record !== undefined && holderIsAlive(seen.record) ? seen.record : undefined;
+}
+
 function tryCreate(file: string, record: LockRecord): boolean {
   let fd: number;
   try {
