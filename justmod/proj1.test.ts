@@ -80,11 +80,10 @@ test('a mistyped run is refused before any file is made', async () => {
 });
 
 test('a run that fails (wrong port) leaves the good log alone and keeps its output, where it says', async () => {
-  const good = await just(['p1::bench', '1', 'c', `127.0.0.1:${port}`], '', 60_000);
-  assert.equal(good.code, 0, good.stderr);
   const log = path.join(env.MADKV_RESULTS_ROOT, 'madkv-p1', 'bench', 'bench-1-c.log');
-  const text = fs.readFileSync(log, 'utf8');
-  assert.match(text, /Benchmarking results: {2}YCSB-c {2}1 clients/);
+  fs.mkdirSync(path.dirname(log), { recursive: true });
+  const text = 'Benchmarking results:  YCSB-c  1 clients\n  (a good run)\n';
+  fs.writeFileSync(log, text);
   const wrong = await freePort();
   const bad = await just(['p1::bench', '1', 'c', `127.0.0.1:${wrong}`], '', 60_000);
   assert.notEqual(bad.code, 0);
