@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { type CheckResult, checkHistory } from '../check/checker';
 import { formatCheckReport } from '../check/report';
 import { type ClientLaunch } from '../clients/client-process';
-import { readFaults } from '../faults/fault-journal';
+import { type JournalContents, readFaults } from '../faults/fault-journal';
 import { formatFaultSection } from '../faults/fault-section';
 import { SeededRandom } from '../random';
 import { Progress, colour, debugStruct, heading } from '../terminal';
@@ -45,7 +45,7 @@ export function validateFuzzConfig(c: FuzzConfig): string | undefined {
 /** The log's fault section: journaled faults inside [start, end] (none without a journal) and the clients' retries. */
 function faultLines(journal: string | undefined, startMs: number, endMs: number, retried: number): string[] {
   if (journal === undefined) return formatFaultSection([], startMs, endMs, retried);
-  let contents;
+  let contents: JournalContents;
   try {
     contents = readFaults(journal);
   } catch (err) {
