@@ -11,7 +11,7 @@ const root = repoRoot();
 const justBin = path.join(root, 'node_modules', '.bin', 'just');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-recipes-'));
 // Short runs: the recipes' fuzz and bench take extra runner flags from MADKV_RUNNER_ARGS.
-const env = { MADKV_RUN_DIR: path.join(scratch, 'run'), MADKV_RESULTS_ROOT: path.join(scratch, 'results'), MADKV_RUNNER_ARGS: '--num-ops 200 --op-timeout 3' };
+const env = { MADKV_RUN_DIR: path.join(scratch, 'run'), MADKV_RESULTS_ROOT: path.join(scratch, 'results'), MADKV_RUNNER_ARGS: '--num-ops 200' };
 let port: number;
 let serverRecipe: ChildProcess;
 
@@ -19,8 +19,8 @@ function listTree(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
 }
 
-function just(args: string[], input = '', timeoutMs = 30_000): ReturnType<typeof runToCompletion> {
-  return runToCompletion(justBin, args, input, { env, timeoutMs });
+function just(args: string[], input = '', timeoutMs = 30_000, extraEnv: NodeJS.ProcessEnv = {}): ReturnType<typeof runToCompletion> {
+  return runToCompletion(justBin, args, input, { env: { ...env, ...extraEnv }, timeoutMs });
 }
 
 before(async () => {
@@ -85,7 +85,8 @@ test('a run that fails (wrong port) leaves the good log alone and keeps its outp
   const text = 'Benchmarking results:  YCSB-c  1 clients\n  (a good run)\n';
   fs.writeFileSync(log, text);
   const wrong = await freePort();
-  const bad = await just(['p1::bench', '1', 'c', `127.0.0.1:${wrong}`], '', 60_000);
+  // Nobody answers there: give up after 5 s instead of the default 120.
+  const bad = await just(['p1::bench', '1', 'c', `127.0.0.1:${wrong}`], '', 60_000, { MADKV_RUNNER_ARGS: '--num-ops 200 --op-timeout 5' });
   assert.notEqual(bad.code, 0);
   assert.equal(fs.readFileSync(log, 'utf8'), text, 'the good log is untouched');
   assert.match(bad.stderr, /client 0: retrying \(attempt 1\): cannot connect to 127\.0\.0\.1:\d+/, 'the clients\' trouble showed while waiting');
