@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalLogGroup } from './local-log-group';
+import { StorageLockedError } from '../storage/storage-lock';
 import { type KvLogCommand, KvLogStateMachine, kvLogCodec } from '../state/kv-log-command';
 import type { ApplyOutcome } from '../state/kv-state-machine';
 
@@ -82,4 +83,14 @@ test('the dedup table is durable: a retry after a restart is answered, not re-ap
   const again = await open(dir);
   assert.deepEqual(await again.propose({ cmd: { op: 'put', key: 'once', value: 'v' }, session: tag }), { kind: 'duplicate', result: { op: 'put', found: false } });
   await again.close();
+});
+
+test('the group holds its folder: a second open is refused until the first is closed', async () => {
+  const dir = scratch();
+  const g = await open(dir);
+  await assert.rejects(open(dir), (err: unknown) => err instanceof StorageLockedError && err.holder.pid === process.pid);
+  await g.close();
+  const again = await open(dir);
+  await again.close();
+  assert.equal(fs.existsSync(path.join(dir, 'LOCK')), false, 'closing releases the lock');
 });

@@ -72,6 +72,7 @@ export class ClientProcess {
     readonly name: string,
     launch: ClientLaunch,
     private readonly forwardStderr: boolean,
+    private readonly onStderrLine: ((line: string) => void) | undefined,
   ) {
     installExitHook();
     const options = { cwd: repoRoot(), stdio: ['pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'], detached: true };
@@ -98,8 +99,9 @@ export class ClientProcess {
     this.child.on('exit', (code, signal) => this.markExited(code, signal));
   }
 
-  static start(name: string, launch: ClientLaunch, options: { forwardStderr?: boolean } = {}): ClientProcess {
-    return new ClientProcess(name, launch, options.forwardStderr === true);
+  /** onStderrLine sees every complete line the client writes to stderr, as it comes. */
+  static start(name: string, launch: ClientLaunch, options: { forwardStderr?: boolean; onStderrLine?: (line: string) => void } = {}): ClientProcess {
+    return new ClientProcess(name, launch, options.forwardStderr === true, options.onStderrLine);
   }
 
   get pid(): number | undefined {
@@ -232,6 +234,7 @@ export class ClientProcess {
     const parts = (this.stderrPartial + chunk).split('\n');
     this.stderrPartial = parts.pop() ?? '';
     for (const l of parts) {
+      this.onStderrLine?.(l);
       this.stderrLines.push(l);
       if (this.stderrLines.length > STDERR_TAIL_LINES) this.stderrLines.shift();
     }

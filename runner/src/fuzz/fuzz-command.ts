@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { type CheckResult, checkHistory } from '../check/checker';
 import { formatCheckReport } from '../check/report';
 import { type ClientLaunch } from '../clients/client-process';
+import { type JournalContents, readFaults } from '../faults/fault-journal';
+import { formatFaultSection } from '../faults/fault-section';
 import { SeededRandom } from '../random';
 import { Progress, colour, debugStruct, heading } from '../terminal';
 import { driveFuzzClients } from './driver';
@@ -25,6 +27,8 @@ export interface FuzzConfig {
   opTimeoutMs: number;
   checkTimeoutMs: number;
   forwardStderr: boolean;
+  /** The fault journal of the cluster under test (faults/fault-journal.ts): its events inside the run go to the log. */
+  faultJournal?: string | undefined;
 }
 
 export type FuzzOutcome = 'PASSED' | 'FAILED' | 'UNKNOWN';
@@ -36,6 +40,20 @@ export function validateFuzzConfig(c: FuzzConfig): string | undefined {
   if (c.launch.kind === 'just' && c.launch.args.length === 0) return 'give the client as --client-just-args <recipe args…> or --client-cmd "<command>"';
   if (!(c.opTimeoutMs > 0)) return '--op-timeout must be positive';
   return undefined;
+}
+
+/** The log's fault section: journaled faults inside [start, end] (none without a journal) and the clients' retries. */
+function faultLines(journal: string | undefined, startMs: number, endMs: number, retried: number): string[] {
+  if (journal === undefined) return formatFaultSection([], startMs, endMs, retried);
+  let contents: JournalContents;
+  try {
+    contents = readFaults(journal);
+  } catch (err) {
+    process.stderr.write(`warning: cannot read the fault journal ${journal}: ${(err as Error).message}\n`);
+    return formatFaultSection([], startMs, endMs, retried);
+  }
+  if (contents.malformed > 0) process.stderr.write(`warning: ${contents.malformed} malformed line(s) in the fault journal ${journal} were skipped\n`);
+  return formatFaultSection(contents.events, startMs, endMs, retried);
 }
 
 export async function runFuzz(c: FuzzConfig): Promise<FuzzOutcome> {
@@ -50,6 +68,7 @@ export async function runFuzz(c: FuzzConfig): Promise<FuzzOutcome> {
       ['seed', c.seed],
       ['op_timeout_secs', c.opTimeoutMs / 1000],
       ['history', historyFile],
+      ...(c.faultJournal !== undefined ? [['fault_journal', c.faultJournal] as [string, string]] : []),
     ])}`,
   );
 
@@ -85,6 +104,7 @@ export async function runFuzz(c: FuzzConfig): Promise<FuzzOutcome> {
   console.log(`  Ran ${result.history.length} operations in ${runSecs.toFixed(1)} s (${Math.round(result.history.length / Math.max(runSecs, 1e-3))} ops/s)`);
 
   for (const f of result.failures) console.log(`${colour.red('Client failure:')}  ${f.message}`);
+  for (const line of faultLines(c.faultJournal, started, Date.now(), result.retriedOps)) console.log(line);
 
   console.log(heading(`Checking linearizability of ${result.history.length} operations...`));
   const checkStart = Date.now();
