@@ -13,9 +13,10 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-recorder-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 /** A process that records `script` (run by node) into logFile, with the given notes. */
-function record(logFile: string, script: string, notes: string[] = []): ChildProcess {
+function record(logFile: string, script: string, notes: string[] = [], verdict?: string): ChildProcess {
   const plan = { logFile, command: [process.execPath, '-e', script], notes };
-  const driver = `require(${JSON.stringify(path.join(__dirname, 'recorder.js'))}).recordRun(${JSON.stringify(plan)}, ${JSON.stringify(scratch)}).then((c) => { process.exitCode = c; });`;
+  const verdictArg = verdict === undefined ? '' : `, verdict: new RegExp(${JSON.stringify(verdict)})`;
+  const driver = `require(${JSON.stringify(path.join(__dirname, 'recorder.js'))}).recordRun({ ...${JSON.stringify(plan)}${verdictArg} }, ${JSON.stringify(scratch)}).then((c) => { process.exitCode = c; });`;
   return spawn(process.execPath, ['-e', driver], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
@@ -61,6 +62,22 @@ test('a run that fails leaves the previous log untouched and keeps its own outpu
   assert.equal(r2.code, 1);
   assert.equal(fs.existsSync(fresh), false);
   assert.match(r2.stderr, /no log was written to .*bench-1-b\.log; this run's output is in .*bench-1-b\.log\.failed/);
+});
+
+test('a run that reached its verdict is recorded even when the verdict is FAILED, and keeps its exit status', async () => {
+  const dir = path.join(scratch, 'verdict');
+  fs.mkdirSync(dir);
+  const log = path.join(dir, 'fuzz-3-yes.log');
+  fs.writeFileSync(log, 'an earlier run\n');
+  const r = await finish(record(log, "console.log('Fuzz testing result: FAILED'); process.exit(1);", [], 'Fuzz testing result:'));
+  assert.equal(r.code, 1);
+  assert.equal(fs.readFileSync(log, 'utf8'), 'Fuzz testing result: FAILED\n');
+  assert.equal(fs.existsSync(`${log}.failed`), false);
+  // Without the verdict line the same exit status is a run that broke off.
+  const r2 = await finish(record(log, "console.log('client 1 exited'); process.exit(1);", [], 'Fuzz testing result:'));
+  assert.equal(r2.code, 1);
+  assert.equal(fs.readFileSync(log, 'utf8'), 'Fuzz testing result: FAILED\n');
+  assert.equal(fs.readFileSync(`${log}.failed`, 'utf8'), 'client 1 exited\n');
 });
 
 test('output reaches the console while the run goes on; an interrupted run keeps the old log', async () => {

@@ -1,9 +1,11 @@
 /**
  * Recording a run's output as `tee` would, without ever losing a good log: the output goes
- * to the console as it comes and to `<log>.partial-<pid>` beside the log; only a run that
- * exits 0 is moved into place (rename, atomic). A run that fails or is interrupted leaves
- * the previous log as it was, and its own output is kept as `<log>.failed` (neither name
- * ends in `.log`, so report scripts never mistake them for results).
+ * to the console as it comes and to `<log>.partial-<pid>` beside the log; only a complete run
+ * is moved into place (rename, atomic): one that exits 0, or one that printed its verdict line
+ * (a fuzz run that FAILED is a result to report). A run that breaks off (cannot connect, a
+ * crashed client, bad arguments) or is interrupted leaves the previous log as it was, and its
+ * own output is kept as `<log>.failed` (neither name ends in `.log`, so report scripts never
+ * mistake them for results).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -57,10 +59,10 @@ export async function recordRun(plan: RunPlan, cwd: string): Promise<number> {
   });
   fs.closeSync(fd);
 
-  if (status === 0 && interruptedBy === undefined) {
+  if (interruptedBy === undefined && (status === 0 || reachedVerdict(partial, plan.verdict))) {
     fs.renameSync(partial, plan.logFile);
     process.stderr.write(`recorded in ${plan.logFile}\n`);
-    return 0;
+    return status;
   }
   const failed = failedLogName(plan.logFile);
   fs.renameSync(partial, failed);
@@ -68,4 +70,9 @@ export async function recordRun(plan: RunPlan, cwd: string): Promise<number> {
   const previous = fs.existsSync(plan.logFile) ? `${plan.logFile} is left as it was` : `no log was written to ${plan.logFile}`;
   process.stderr.write(`error: the run ${why}: ${previous}; this run's output is in ${failed}\n`);
   return status === 0 ? 130 : status;
+}
+
+/** Whether the recorded output holds the run's verdict line (logs with a verdict are small: read whole). */
+function reachedVerdict(file: string, verdict: RegExp | undefined): boolean {
+  return verdict !== undefined && verdict.test(fs.readFileSync(file, 'utf8'));
 }

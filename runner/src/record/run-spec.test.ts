@@ -14,7 +14,12 @@ function plan(stage: string, kind: string, args: string[], c = ctx): RunPlan {
 }
 
 test('p1 runs: log names and commands', () => {
-  assert.deepEqual(plan('p1', 'testcase', ['3', '127.0.0.1:3777']), { logFile: '/r/madkv-p1/tests/test3.log', command: ['just', 'p1::test3', '127.0.0.1:3777'], notes: [] });
+  assert.deepEqual(plan('p1', 'testcase', ['3', '127.0.0.1:3777']), {
+    logFile: '/r/madkv-p1/tests/test3.log',
+    command: ['just', 'p1::test3', '127.0.0.1:3777'],
+    notes: [],
+    verdict: /testcase 3: (PASSED|FAILED)/,
+  });
   assert.deepEqual(plan('p1', 'bench', ['10', 'e', '10.0.0.1:3777']), {
     logFile: '/r/madkv-p1/bench/bench-10-e.log',
     command: [...RUNNER, 'bench', '--num-clis', '10', '--workload', 'e', '--client-just-args', 'p1::client', '10.0.0.1:3777'],
@@ -24,6 +29,7 @@ test('p1 runs: log names and commands', () => {
     logFile: '/r/madkv-p1/fuzz/fuzz-1-no.log',
     command: [...RUNNER, 'fuzz', '--num-clis', '1', '--client-just-args', 'p1::client', '127.0.0.1:3777'],
     notes: ['conflict: no (each client has its own random keys)'],
+    verdict: /Fuzz testing result:/,
   });
 });
 
@@ -44,9 +50,15 @@ test('p2 runs: fuzz reads the default local cluster\'s fault journal', () => {
     logFile: '/r/madkv-p2/fuzz/fuzz-3-yes.log',
     command: [...RUNNER, 'fuzz', '--num-clis', '5', '--conflict', '--fault-journal', '/r/madkv-p2/cluster/faults.jsonl', '--client-just-args', 'p2::client', '127.0.0.1:3666'],
     notes: [],
+    verdict: /Fuzz testing result:/,
   });
   assert.deepEqual(plan('p2', 'bench', ['10', 'a', '3', '127.0.0.1:3666'], p2).logFile, '/r/madkv-p2/bench/bench-10-a-3.log');
-  assert.deepEqual(plan('p2', 'testcase', [], p2), { logFile: '/r/madkv-p2/tests/test-crash.log', command: ['node', '/kit/dist/runner/src/scenarios/p2-crash-testcase.js'], notes: [] });
+  assert.deepEqual(plan('p2', 'testcase', [], p2), {
+    logFile: '/r/madkv-p2/tests/test-crash.log',
+    command: ['node', '/kit/dist/runner/src/scenarios/p2-crash-testcase.js'],
+    notes: [],
+    verdict: /p2 crash testcase: (PASSED|FAILED)/,
+  });
 });
 
 test('numbers are written plainly in log names; extra runner flags go before the client arguments', () => {

@@ -40,7 +40,15 @@ export interface RunPlan {
   command: string[];
   /** Lines written at the top of the log (and console) before the run's own output. */
   notes: string[];
+  /**
+   * The line a run prints once it has reached its verdict (a fuzz run that FAILED, a
+   * testcase that FAILED): such a run is complete, and its log is a result to report, even
+   * though it exits non-zero. Without it, only exit status 0 counts as complete.
+   */
+  verdict?: RegExp;
 }
+
+const FUZZ_VERDICT = /Fuzz testing result:/;
 
 export const STAGES = ['p1', 'p2'] as const;
 export const KINDS = ['testcase', 'fuzz', 'bench'] as const;
@@ -78,7 +86,12 @@ const P1_TESTCASES = 5;
 const PLANNERS: Record<string, (a: readonly string[], ctx: RunContext) => RunPlan> = {
   'p1 testcase': ([num, server], ctx) => {
     const n = integer('num', num!, 1, P1_TESTCASES);
-    return { logFile: path.join(ctx.results, 'tests', `test${n}.log`), command: [ctx.just, `p1::test${n}`, address('server', server!)], notes: [] };
+    return {
+      logFile: path.join(ctx.results, 'tests', `test${n}.log`),
+      command: [ctx.just, `p1::test${n}`, address('server', server!)],
+      notes: [],
+      verdict: new RegExp(`testcase ${n}: (PASSED|FAILED)`),
+    };
   },
   'p1 fuzz': ([nclis, conflict, server], ctx) => {
     const n = integer('nclis', nclis!, 1);
@@ -90,6 +103,7 @@ const PLANNERS: Record<string, (a: readonly string[], ctx: RunContext) => RunPla
       logFile: path.join(ctx.results, 'fuzz', `fuzz-${n}-${label}.log`),
       command: runner(ctx, ['fuzz', '--num-clis', String(n), ...(shared ? ['--conflict'] : [])], ['p1::client', address('server', server!)]),
       notes: [note],
+      verdict: FUZZ_VERDICT,
     };
   },
   'p1 bench': ([nclis, wload, server], ctx) => {
@@ -105,6 +119,7 @@ const PLANNERS: Record<string, (a: readonly string[], ctx: RunContext) => RunPla
     logFile: path.join(ctx.results, 'tests', 'test-crash.log'),
     command: [ctx.node, path.join(ctx.root, 'dist', 'runner', 'src', 'scenarios', 'p2-crash-testcase.js')],
     notes: [],
+    verdict: /p2 crash testcase: (PASSED|FAILED)/,
   }),
   'p2 fuzz': ([nservers, crashing, manager], ctx) => {
     const s = integer('nservers', nservers!, 1, MAX_PARTITIONS);
@@ -115,6 +130,7 @@ const PLANNERS: Record<string, (a: readonly string[], ctx: RunContext) => RunPla
       logFile: path.join(ctx.results, 'fuzz', `fuzz-${s}-${c}.log`),
       command: runner(ctx, ['fuzz', '--num-clis', '5', '--conflict', '--fault-journal', journal], ['p2::client', address('manager', manager!)]),
       notes: [],
+      verdict: FUZZ_VERDICT,
     };
   },
   'p2 bench': ([nclis, wload, nservers, manager], ctx) => {
