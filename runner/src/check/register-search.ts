@@ -1,13 +1,13 @@
 /**
  * Is one key's history linearizable? Wing & Gong's search with Lowe's memo, as Porcupine runs
- * it (one depth-first search over the key's whole history, a memo of configurations already
- * explored), specialised to a register, which allows three exact reductions:
+ * it (one depth-first search over the key's whole history, a memo of configurations), made
+ * for a register, which allows three exact reductions:
  *
  * - Reads first. A read that is legal now (the key holds the value it returned) is placed at
  *   once, as a forced step: it changes nothing and only lifts a constraint, so if any order
  *   completes from here, one with that read placed now completes too. When the configuration
  *   after a forced step fails, the one before it fails as well, with no other branch to try.
- * - Writes that never returned are placed lazily. They are kept out of the event list, in a
+ * - Writes that never returned are placed lazily. They are kept out of the candidates, in a
  *   pool. In a legal order such a write is either followed, before anything observes the key,
  *   by another write of the pool (or by nothing), and can be dropped; or it comes right
  *   before the returned operation that observes its value. So the search places one only
@@ -19,10 +19,15 @@
  *
  * Values no operation reads may be merged beforehand (kv-model's mergeUnreadValues).
  *
+ * The candidates to come next are the operations not placed yet that were called by the
+ * earliest return among the required operations not placed yet (the frontier; an operation
+ * returning at the instant another is called counts as concurrent with it): a scan over the
+ * operations by call time, from the first one not placed, up to the frontier.
+ *
  * A configuration is (returned operations placed, pool writes used, value). Operations are
  * numbered by call time; the placed set is stored as "all required ones below `low`, plus
- * these" (the extras are few: they were all called before the earliest pending return), with
- * the placed optional operations as a bit mask. Memo record, int32 words:
+ * these" (the extras are few: they were all called before the frontier), with the placed
+ * optional operations as a bit mask. Memo record, int32 words:
  *
  *   [low, value, optionalMask, extrasCount, usedCount, extras…, used…]
  *
@@ -68,7 +73,7 @@ const MODE_SCAN = 2;
 const MODE_BACKTRACK = 3;
 
 export class RegisterSearch {
-  // Operations of the event list, by call time.
+  // The operations that are not in the pool, by call time.
   private readonly n: number;
   /** Index (into the input) of each operation of the list, and of the pool. */
   private readonly listIndex: Int32Array;
@@ -78,13 +83,18 @@ export class RegisterSearch {
   private readonly out: Int32Array;
   private readonly required: Uint8Array;
   private readonly optBit: Int32Array;
+  private readonly callTime: Float64Array;
   private readonly retTime: Float64Array;
   private readonly reqBelow: Int32Array;
   private readonly totalRequired: number;
-  // Events: call of op i is 2i, return 2i+1; head is 2n. Doubly linked in time order.
-  private readonly head: number;
-  private readonly next: Int32Array;
-  private readonly prev: Int32Array;
+  /** Optional operations (by index), for where a scan starts. */
+  private readonly optionals: Int32Array;
+  // Required operations by return time, each one's position there, and the first position
+  // not known to be placed (everything before it is placed): the frontier, found in O(1)
+  // amortised.
+  private readonly byRet: Int32Array;
+  private readonly retPos: Int32Array;
+  private rp = 0;
   // The pool of writes that never returned, grouped by value (class), each class by call time.
   private readonly poolCall: Float64Array;
   private readonly classValue: Int32Array;
@@ -119,7 +129,8 @@ export class RegisterSearch {
   private sp = 0;
   // Where the search stands (so it can pause and resume).
   private mode = MODE_START;
-  private entry = -1;
+  /** The operation the scan is at. */
+  private entry = 0;
   private alt = -1;
   private chosenJoker = -1;
   private chosenAlt = -1;
@@ -144,25 +155,26 @@ export class RegisterSearch {
   constructor(ops: KeyOps, startValues: readonly number[], options: SearchOptions) {
     const map = options.valueMap;
     // Preparation is split in small functions: each is compiled (optimised) on its own, soon.
-    const { list, pool } = splitListAndPool(ops);
-    const n = list.length;
-    const enc = encodeOps(ops, list, map);
+    const enc = encodeOps(ops, map);
+    const n = enc.n;
+    const pool = enc.poolIndex;
     this.n = n;
-    this.listIndex = list;
+    this.listIndex = enc.listIndex;
     this.poolIndex = pool;
     this.kind = enc.kind;
     this.arg = enc.arg;
     this.out = enc.out;
     this.required = enc.required;
     this.optBit = enc.optBit;
+    this.callTime = enc.callTime;
     this.retTime = enc.retTime;
     this.reqBelow = enc.reqBelow;
     this.totalRequired = enc.reqBelow[n]!;
     while (this.low < n && this.required[this.low] === 0) this.low++;
-    this.head = 2 * n;
-    this.next = new Int32Array(2 * n + 1);
-    this.prev = new Int32Array(2 * n + 1);
-    linkEvents(enc.callTime, enc.required, enc.retTime, this.next, this.prev);
+    this.optionals = enc.optionals;
+    const r = byReturn(n, enc.required, enc.retTime);
+    this.byRet = r.byRet;
+    this.retPos = r.retPos;
 
     const k = pool.length;
     let maxValue = enc.maxValue;
@@ -242,14 +254,16 @@ export class RegisterSearch {
     // path is written out inline: before the code is optimised (most of a small check), field
     // loads and calls are what the loop spends its time on. `store` writes the locals back
     // before the memo (which reads the fields) is consulted, and when the search pauses or ends.
-    const next = this.next;
-    const prev = this.prev;
     const kind = this.kind;
     const out = this.out;
     const arg = this.arg;
     const required = this.required;
     const placed = this.placed;
     const optBit = this.optBit;
+    const callTime = this.callTime;
+    const retTime = this.retTime;
+    const byRet = this.byRet;
+    const retPos = this.retPos;
     const zA = this.zA;
     const zB = this.zB;
     const frameOp = this.frameOp;
@@ -257,11 +271,12 @@ export class RegisterSearch {
     const frameAlt = this.frameAlt;
     const frameValue = this.frameValue;
     const frameForced = this.frameForced;
-    const head = this.head;
     const n = this.n;
+    const returning = byRet.length;
     const total = this.totalRequired;
     const memo = this.memo;
     const trackDeepest = this.trackDeepest;
+    const hasOptionals = this.optionals.length > 0;
     let mode = this.mode;
     let entry = this.entry;
     let alt = this.alt;
@@ -272,9 +287,11 @@ export class RegisterSearch {
     let optMask = this.optMask;
     let hA = this.hA;
     let hB = this.hB;
+    let rp = this.rp;
     let maxPlaced = this.maxPlaced;
-    let frontier = 0;
-    let frontierValid = false;
+    // The frontier of the current configuration.
+    while (rp < returning && placed[byRet[rp]!] === 1) rp++;
+    let frontier = rp < returning ? retTime[byRet[rp]!]! : Infinity;
     let steps = 0;
     let status: SearchStatus = 'paused';
     for (;;) {
@@ -287,27 +304,28 @@ export class RegisterSearch {
       let pforced = 0;
       if (mode === MODE_FORCED) {
         // Look through the candidates for a read that is legal now.
-        if (entry === -1 || (entry & 1) === 1) {
+        while (entry < n && placed[entry] === 1) entry++;
+        if (entry >= n || callTime[entry]! > frontier) {
           mode = MODE_SCAN;
-          entry = next[head]!;
+          entry = hasOptionals ? this.scanStart(low) : low;
           alt = -1;
           continue;
         }
-        const i = entry >> 1;
-        if (kind[i] !== K_READ || out[i] !== value) {
-          entry = next[entry]!;
+        if (kind[entry] !== K_READ || out[entry] !== value) {
+          entry++;
           continue;
         }
-        pi = i;
+        pi = entry;
         pafter = value;
         pforced = 1;
       } else if (mode === MODE_SCAN) {
         // Try the candidates in turn, each directly or after a pool write.
-        if (entry === -1 || (entry & 1) === 1) {
+        if (alt === -1) while (entry < n && placed[entry] === 1) entry++;
+        if (entry >= n || callTime[entry]! > frontier) {
           mode = MODE_BACKTRACK;
           continue;
         }
-        const i = entry >> 1;
+        const i = entry;
         if (alt === -1) {
           const after = step(kind[i]!, arg[i]!, out[i]!, value);
           if (after >= 0) {
@@ -319,15 +337,9 @@ export class RegisterSearch {
         }
         if (pi < 0) {
           // Illegal as things stand: a pool write just before it may make it legal.
-          if (!frontierValid) {
-            let x = next[head]!;
-            while (x !== -1 && (x & 1) === 0) x = next[x]!;
-            frontier = x === -1 ? Infinity : this.retTime[x >> 1]!;
-            frontierValid = true;
-          }
           const c = this.jokerFor(i, value, alt, frontier);
           if (c < 0) {
-            entry = next[entry]!;
+            entry++;
             alt = -1;
             continue;
           }
@@ -339,7 +351,7 @@ export class RegisterSearch {
         }
       } else if (mode === MODE_BACKTRACK) {
         // The current configuration fails: remember it, then undo the last step.
-        this.store(low, value, optMask, hA, hB, placedRequired, sp);
+        this.store(low, value, optMask, hA, hB, placedRequired, sp, rp);
         if (!this.rememberFailed()) {
           status = 'memo-full';
           break;
@@ -351,19 +363,13 @@ export class RegisterSearch {
         const f = --sp;
         const i = frameOp[f]!;
         const j = frameJoker[f]!;
-        const c = 2 * i;
-        if (required[i] === 1) {
-          next[prev[c + 1]!] = c + 1;
-          if (next[c + 1] !== -1) prev[next[c + 1]!] = c + 1;
-        }
-        next[prev[c]!] = c;
-        if (next[c] !== -1) prev[next[c]!] = c;
         placed[i] = 0;
         hA ^= zA[i]!;
         hB ^= zB[i]!;
         if (required[i] === 1) {
           placedRequired--;
           if (i < low) low = i;
+          if (retPos[i]! < rp) rp = retPos[i]!;
         } else {
           optMask &= ~optBit[i]!;
         }
@@ -373,16 +379,16 @@ export class RegisterSearch {
           hB ^= this.poolZB[j]!;
         }
         value = frameValue[f]!;
-        frontierValid = false;
+        frontier = rp < returning ? retTime[byRet[rp]!]! : Infinity;
         // After a forced step fails, so does the configuration before it: keep undoing.
         if (frameForced[f] === 1) continue;
         mode = MODE_SCAN;
         if (frameAlt[f] === -1) {
           // It was legal directly, so no pool write could do better: next candidate.
-          entry = next[c]!;
+          entry = i + 1;
           alt = -1;
         } else {
-          entry = c;
+          entry = i;
           alt = frameAlt[f]! + 1;
         }
         continue;
@@ -394,20 +400,19 @@ export class RegisterSearch {
         }
         value = this.starts[this.startIndex++]!;
         this.startValue = value;
-        frontierValid = false;
         if (memo.entries > 0) {
-          this.store(low, value, optMask, hA, hB, placedRequired, sp);
+          this.store(low, value, optMask, hA, hB, placedRequired, sp, rp);
           if (this.failedBefore()) continue;
         }
         if (trackDeepest) {
-          this.store(low, value, optMask, hA, hB, placedRequired, sp);
+          this.store(low, value, optMask, hA, hB, placedRequired, sp, rp);
           this.noteDeepest();
         }
         if (placedRequired === total) {
           status = 'linearizable';
           break;
         }
-        entry = next[head]!;
+        entry = hasOptionals ? this.scanStart(low) : low;
         mode = MODE_FORCED;
         continue;
       }
@@ -424,6 +429,7 @@ export class RegisterSearch {
       hB ^= zB[pi]!;
       const req = required[pi] === 1;
       const lowBefore = low;
+      const rpBefore = rp;
       if (req) {
         placedRequired++;
         if (pi === low) {
@@ -431,6 +437,7 @@ export class RegisterSearch {
           while (l < n && (placed[l] === 1 || required[l] === 0)) l++;
           low = l;
         }
+        while (rp < returning && placed[byRet[rp]!] === 1) rp++;
       } else {
         optMask |= optBit[pi]!;
       }
@@ -441,30 +448,18 @@ export class RegisterSearch {
       }
       const valueBefore = value;
       value = pafter;
-      const c = 2 * pi;
-      next[prev[c]!] = next[c]!;
-      if (next[c] !== -1) prev[next[c]!] = prev[c]!;
-      if (req) {
-        next[prev[c + 1]!] = next[c + 1]!;
-        if (next[c + 1] !== -1) prev[next[c + 1]!] = prev[c + 1]!;
-      }
       if (memo.entries > 0) {
-        this.store(low, value, optMask, hA, hB, placedRequired, sp);
+        this.store(low, value, optMask, hA, hB, placedRequired, sp, rp);
         if (this.failedBefore()) {
           // Known to fail: undo.
           sp--;
-          if (req) {
-            next[prev[c + 1]!] = c + 1;
-            if (next[c + 1] !== -1) prev[next[c + 1]!] = c + 1;
-          }
-          next[prev[c]!] = c;
-          if (next[c] !== -1) prev[next[c]!] = c;
           placed[pi] = 0;
           hA ^= zA[pi]!;
           hB ^= zB[pi]!;
           if (req) placedRequired--;
           else optMask &= ~optBit[pi]!;
           low = lowBefore;
+          rp = rpBefore;
           if (pj >= 0) {
             this.releaseJoker(pj);
             hA ^= this.poolZA[pj]!;
@@ -472,25 +467,25 @@ export class RegisterSearch {
           }
           value = valueBefore;
           if (pforced === 1) mode = MODE_BACKTRACK;
-          else if (palt === -1) entry = next[entry]!;
+          else if (palt === -1) entry++;
           else alt++;
           continue;
         }
       }
-      frontierValid = false;
+      frontier = rp < returning ? retTime[byRet[rp]!]! : Infinity;
       if (placedRequired > maxPlaced) maxPlaced = placedRequired;
       if (trackDeepest) {
-        this.store(low, value, optMask, hA, hB, placedRequired, sp);
+        this.store(low, value, optMask, hA, hB, placedRequired, sp, rp);
         this.noteDeepest();
       }
       if (placedRequired === total) {
         status = 'linearizable';
         break;
       }
-      entry = next[head]!;
+      entry = hasOptionals ? this.scanStart(low) : low;
       mode = MODE_FORCED;
     }
-    this.store(low, value, optMask, hA, hB, placedRequired, sp);
+    this.store(low, value, optMask, hA, hB, placedRequired, sp, rp);
     this.mode = mode;
     this.entry = entry;
     this.alt = alt;
@@ -500,7 +495,18 @@ export class RegisterSearch {
     return status;
   }
 
-  private store(low: number, value: number, optMask: number, hA: number, hB: number, placedRequired: number, sp: number): void {
+  /** Where a scan of the candidates starts: the first operation not placed, optional ones included. */
+  private scanStart(low: number): number {
+    let start = low;
+    for (let x = 0; x < this.optionals.length; x++) {
+      const i = this.optionals[x]!;
+      if (i < start && this.placed[i] === 0) start = i;
+    }
+    return start;
+  }
+
+  private store(low: number, value: number, optMask: number, hA: number, hB: number, placedRequired: number, sp: number, rp: number): void {
+    this.rp = rp;
     this.low = low;
     this.value = value;
     this.optMask = optMask;
@@ -629,35 +635,10 @@ function representative(map: Int32Array | undefined, v: number): number {
   return map === undefined || v >= map.length ? v : map[v]!;
 }
 
-/** Indices of the operations for the event list, and of the writes that never returned (the pool), each by call time. */
-function splitListAndPool(ops: KeyOps): { list: Int32Array; pool: Int32Array } {
-  const list: number[] = [];
-  const pool: number[] = [];
-  for (let i = 0; i < ops.length; i++) {
-    const c = ops.code[i]!;
-    const read = c === CODE_GET || c === CODE_READ;
-    if (ops.out[i] === UNKNOWN) {
-      if (!read) pool.push(i);
-    } else if (ops.optional[i] === 1 || ops.ret[i] === Infinity) {
-      // An optional read constrains nothing: it may always be left out.
-      if (!read) list.push(i);
-    } else {
-      list.push(i);
-    }
-  }
-  return { list: byCall(ops, list), pool: byCall(ops, pool) };
-}
-
-function byCall(ops: KeyOps, indices: number[]): Int32Array {
-  const calls = new Float64Array(indices.length);
-  for (let i = 0; i < indices.length; i++) calls[i] = ops.call[indices[i]!]!;
-  const order = sortIndicesBy(calls);
-  const sorted = new Int32Array(indices.length);
-  for (let i = 0; i < indices.length; i++) sorted[i] = indices[order[i]!]!;
-  return sorted;
-}
-
 interface EncodedOps {
+  /** Operations in the event list, by call time: their index in the input, and their fields. */
+  n: number;
+  listIndex: Int32Array;
   kind: Int8Array;
   arg: Int32Array;
   out: Int32Array;
@@ -668,79 +649,98 @@ interface EncodedOps {
   /** reqBelow[i]: required operations among the first i. */
   reqBelow: Int32Array;
   maxValue: number;
+  /** Writes that never returned (the pool), by call time: their index in the input. */
+  poolIndex: Int32Array;
+  /** The optional operations of the list (list positions). */
+  optionals: Int32Array;
 }
 
-function encodeOps(ops: KeyOps, list: Int32Array, map: Int32Array | undefined): EncodedOps {
-  const n = list.length;
+/**
+ * Sort the operations by call and sort them out in one pass: writes that never returned go
+ * to the pool, optional reads are dropped (they constrain nothing), the rest make the list.
+ */
+function encodeOps(ops: KeyOps, map: Int32Array | undefined): EncodedOps {
+  const total = ops.length;
+  const order = sortIndicesBy(ops.call.subarray(0, total));
   const e: EncodedOps = {
-    kind: new Int8Array(n),
-    arg: new Int32Array(n),
-    out: new Int32Array(n),
-    required: new Uint8Array(n),
-    optBit: new Int32Array(n),
-    callTime: new Float64Array(n),
-    retTime: new Float64Array(n),
-    reqBelow: new Int32Array(n + 1),
+    n: 0,
+    listIndex: new Int32Array(total),
+    kind: new Int8Array(total),
+    arg: new Int32Array(total),
+    out: new Int32Array(total),
+    required: new Uint8Array(total),
+    optBit: new Int32Array(total),
+    callTime: new Float64Array(total),
+    retTime: new Float64Array(total),
+    reqBelow: new Int32Array(total + 1),
     maxValue: ABSENT,
+    poolIndex: new Int32Array(0),
+    optionals: new Int32Array(0),
   };
+  const optionalAt: number[] = [];
+  const pool = new Int32Array(total);
+  let k = 0;
+  let n = 0;
   let optionals = 0;
   let maxValue = ABSENT;
-  for (let i = 0; i < n; i++) {
-    const x = list[i]!;
+  for (let o = 0; o < total; o++) {
+    const x = order[o]!;
     const c = ops.code[x]!;
-    const k = c === CODE_PUT ? K_PUT : c === CODE_SWAP ? K_SWAP : c === CODE_DELETE ? K_DELETE : K_READ;
-    e.kind[i] = k;
-    const arg = k === K_PUT || k === K_SWAP ? representative(map, ops.arg[x]!) : ABSENT;
-    const out = k === K_SWAP || k === K_READ ? representative(map, ops.out[x]!) : ops.out[x]!;
+    const read = c === CODE_GET || c === CODE_READ;
+    const ret = ops.ret[x]!;
+    if (ops.out[x] === UNKNOWN) {
+      if (!read) pool[k++] = x;
+      continue;
+    }
+    const req = ops.optional[x] !== 1 && ret !== Infinity;
+    if (!req && read) continue;
+    const i = n++;
+    const kd = c === CODE_PUT ? K_PUT : c === CODE_SWAP ? K_SWAP : c === CODE_DELETE ? K_DELETE : K_READ;
+    const arg = kd === K_PUT || kd === K_SWAP ? representative(map, ops.arg[x]!) : ABSENT;
+    const out = kd === K_SWAP || kd === K_READ ? representative(map, ops.out[x]!) : ops.out[x]!;
+    e.listIndex[i] = x;
+    e.kind[i] = kd;
     e.arg[i] = arg;
     e.out[i] = out;
     if (arg > maxValue) maxValue = arg;
-    if ((k === K_SWAP || k === K_READ) && out > maxValue) maxValue = out;
-    const ret = ops.ret[x]!;
-    const req = ops.optional[x] !== 1 && ret !== Infinity;
+    if ((kd === K_SWAP || kd === K_READ) && out > maxValue) maxValue = out;
     e.required[i] = req ? 1 : 0;
     e.reqBelow[i + 1] = e.reqBelow[i]! + (req ? 1 : 0);
     if (!req) {
       if (optionals === MAX_OPTIONAL) throw new Error(`at most ${MAX_OPTIONAL} optional operations that returned`);
       e.optBit[i] = 1 << optionals++;
+      optionalAt.push(i);
     }
     e.callTime[i] = ops.call[x]!;
     e.retTime[i] = ret;
   }
+  e.n = n;
   e.maxValue = maxValue;
+  e.poolIndex = pool.slice(0, k);
+  e.optionals = Int32Array.from(optionalAt);
   return e;
 }
 
-/**
- * Link the events in time order, calls before returns at the same instant (an operation
- * returning at the instant another is called counts as concurrent with it). Calls are in
- * order already: merge them with the returns, sorted by time.
- */
-function linkEvents(callTime: Float64Array, required: Uint8Array, retTime: Float64Array, next: Int32Array, prev: Int32Array): void {
-  const n = callTime.length;
+/** The required operations by return time, and each one's position in that order. */
+function byReturn(n: number, required: Uint8Array, retTime: Float64Array): { byRet: Int32Array; retPos: Int32Array } {
   let count = 0;
   for (let i = 0; i < n; i++) count += required[i]!;
-  const returnTimes = new Float64Array(count);
-  const returning = new Int32Array(count);
+  const times = new Float64Array(count);
+  const ops = new Int32Array(count);
   for (let i = 0, r = 0; i < n; i++) {
     if (required[i] === 1) {
-      returning[r] = i;
-      returnTimes[r++] = retTime[i]!;
+      ops[r] = i;
+      times[r++] = retTime[i]!;
     }
   }
-  const order = sortIndicesBy(returnTimes);
-  let last = 2 * n;
-  let i = 0;
-  let r = 0;
-  while (i < n || r < count) {
-    let e: number;
-    if (r === count || (i < n && callTime[i]! <= returnTimes[order[r]!]!)) e = 2 * i++;
-    else e = 2 * returning[order[r++]!]! + 1;
-    next[last] = e;
-    prev[e] = last;
-    last = e;
+  const order = sortIndicesBy(times);
+  const byRet = new Int32Array(count);
+  const retPos = new Int32Array(n).fill(-1);
+  for (let r = 0; r < count; r++) {
+    byRet[r] = ops[order[r]!]!;
+    retPos[byRet[r]!] = r;
   }
-  next[last] = -1;
+  return { byRet, retPos };
 }
 
 interface PoolClasses {
