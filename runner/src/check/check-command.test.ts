@@ -39,6 +39,16 @@ describe('runner check: limits', () => {
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stdout, /memo reached its cap: key\(s\) ka, kb/);
   });
+
+
+  test('a limit that is not a number is a clear error, exit 2', async () => {
+    const r = await runRunner(['check', hopelessFile(), '--timeout', 'soon']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--timeout must be a number of seconds/);
+    const m = await runRunner(['check', hopelessFile(), '--memo-mb', '0']);
+    assert.equal(m.code, 2);
+    assert.match(m.stderr, /--memo-mb must be a positive number/);
+  });
 });
 
 describe('runner fuzz: the check at the end', () => {

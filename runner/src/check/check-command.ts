@@ -11,6 +11,11 @@ export interface CheckCommandOptions {
 }
 
 export function runCheck(file: string, options: CheckCommandOptions): number {
+  const problem = validateCheckOptions(options);
+  if (problem !== undefined) {
+    console.error(`error: ${problem} (see --help)`);
+    return 2;
+  }
   let history: HistoryOp[];
   try {
     history = readHistoryFile(file);
@@ -31,6 +36,12 @@ export function runCheck(file: string, options: CheckCommandOptions): number {
   const word = result.verdict === 'PASSED' ? colour.green('PASSED') : result.verdict === 'FAILED' ? colour.red('FAILED') : colour.yellow('UNKNOWN');
   console.log(`${heading('Linearizability check:')} ${word}`);
   return verdictExitCode(result.verdict);
+}
+
+export function validateCheckOptions(o: { timeoutMs: number; memoBytes?: number }): string | undefined {
+  if (!(o.timeoutMs >= 0)) return '--timeout must be a number of seconds, 0 or more';
+  if (o.memoBytes !== undefined && !(o.memoBytes > 0)) return '--memo-mb must be a positive number';
+  return undefined;
 }
 
 /** Exit status of `check` and `fuzz`: 0 PASSED, 1 FAILED, 3 UNKNOWN (2 is for bad arguments or files). */

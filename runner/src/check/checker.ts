@@ -81,7 +81,7 @@ interface KeyTask {
   share: number;
   spent: number;
   /** Once the key is known to fail: the best violation found so far (while its witness is built). */
-  coarse: { violation?: Violation };
+  coarse: { violation?: () => Violation };
 }
 
 export class CheckRun {
@@ -155,7 +155,7 @@ export class CheckRun {
     const violations = [...this.violations];
     const undecided = [...this.undecided];
     for (const task of this.queue) {
-      if (task.coarse.violation !== undefined) violations.push(task.coarse.violation);
+      if (task.coarse.violation !== undefined) violations.push(task.coarse.violation());
       else undecided.push({ key: task.kh.key, reason: 'time' });
     }
     undecided.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -192,7 +192,7 @@ export class CheckRun {
     }
   }.bind(this);
 
-  private *checkKey(kh: KeyHistory, coarse: { violation?: Violation }): Generator<void, KeyOutcome> {
+  private *checkKey(kh: KeyHistory, coarse: { violation?: () => Violation }): Generator<void, KeyOutcome> {
     const never = checkNeverWritten(kh);
     if (never !== undefined) return { kind: 'violation', violation: never };
     const search = new RegisterSearch(kh.ops, [ABSENT], { budget: this.budget, valueMap: mergeUnreadValues(kh.ops, kh.values.maxId) });
@@ -204,7 +204,7 @@ export class CheckRun {
     }
     if (r === 'linearizable') return { kind: 'ok' };
     if (r === 'memo-full') return { kind: 'memory' };
-    const violation = yield* explainFailure(kh, this.budget, this.runSearch, (v) => (coarse.violation = v));
+    const violation = yield* explainFailure(kh, this.budget, this.runSearch, search.frontierAtMax, (v) => (coarse.violation = v));
     return { kind: 'violation', violation };
   }
 }

@@ -12,10 +12,10 @@
  *   by another write of the pool (or by nothing), and can be dropped; or it comes right
  *   before the returned operation that observes its value. So the search places one only
  *   right before a returned operation that is illegal without it and legal with it.
- * - Pool writes with the same effect are interchangeable but for their call time: a write can
- *   be placed once every operation that returned before its call is placed. The search always
- *   uses the latest-called one of a value that is available, keeping earlier ones, available
- *   in every configuration where the later ones are, for later.
+ * - Pool writes with the same effect are interchangeable: one may be placed once every
+ *   operation that returned before its call is placed, and along a path that stays true, so
+ *   any one available will do. The search always takes the latest-called available one, so
+ *   configurations that differ only in which of them was used never both arise.
  *
  * Values no operation reads may be merged beforehand (kv-model's mergeUnreadValues).
  *
@@ -95,6 +95,8 @@ export class RegisterSearch {
   private readonly byRet: Int32Array;
   private readonly retPos: Int32Array;
   private rp = 0;
+  /** Return time of byRet[rp] (Infinity when every required operation is placed). */
+  private frontier = Infinity;
   // The pool of writes that never returned, grouped by value (class), each class by call time.
   private readonly poolCall: Float64Array;
   private readonly classValue: Int32Array;
@@ -149,8 +151,9 @@ export class RegisterSearch {
   private deepestStart = ABSENT;
   /** Steps taken so far (one per operation considered). */
   steps = 0;
-  /** Most returned operations placed at once so far. */
+  /** Most returned operations placed at once so far, and the frontier then (where the search got stuck). */
   maxPlaced = 0;
+  frontierAtMax = Infinity;
 
   constructor(ops: KeyOps, startValues: readonly number[], options: SearchOptions) {
     const map = options.valueMap;
@@ -175,6 +178,7 @@ export class RegisterSearch {
     const r = byReturn(n, enc.required, enc.retTime);
     this.byRet = r.byRet;
     this.retPos = r.retPos;
+    this.frontier = r.byRet.length > 0 ? this.retTime[r.byRet[0]!]! : Infinity;
 
     const k = pool.length;
     let maxValue = enc.maxValue;
@@ -249,271 +253,223 @@ export class RegisterSearch {
 
   /** Search for at most `maxSteps` steps; 'paused' if undecided by then. */
   run(maxSteps: number): SearchStatus {
-    if (this.status !== 'paused') return this.status;
-    // The configuration lives in locals while the loop runs, and everything on the common
-    // path is written out inline: before the code is optimised (most of a small check), field
-    // loads and calls are what the loop spends its time on. `store` writes the locals back
-    // before the memo (which reads the fields) is consulted, and when the search pauses or ends.
-    const kind = this.kind;
-    const out = this.out;
-    const arg = this.arg;
-    const required = this.required;
-    const placed = this.placed;
-    const optBit = this.optBit;
-    const callTime = this.callTime;
-    const retTime = this.retTime;
-    const byRet = this.byRet;
-    const retPos = this.retPos;
-    const zA = this.zA;
-    const zB = this.zB;
-    const frameOp = this.frameOp;
-    const frameJoker = this.frameJoker;
-    const frameAlt = this.frameAlt;
-    const frameValue = this.frameValue;
-    const frameForced = this.frameForced;
-    const n = this.n;
-    const returning = byRet.length;
-    const total = this.totalRequired;
-    const memo = this.memo;
-    const trackDeepest = this.trackDeepest;
-    const hasOptionals = this.optionals.length > 0;
-    let mode = this.mode;
-    let entry = this.entry;
-    let alt = this.alt;
-    let value = this.value;
-    let sp = this.sp;
-    let low = this.low;
-    let placedRequired = this.placedRequired;
-    let optMask = this.optMask;
-    let hA = this.hA;
-    let hB = this.hB;
-    let rp = this.rp;
-    let maxPlaced = this.maxPlaced;
-    // The frontier of the current configuration.
-    while (rp < returning && placed[byRet[rp]!] === 1) rp++;
-    let frontier = rp < returning ? retTime[byRet[rp]!]! : Infinity;
     let steps = 0;
-    let status: SearchStatus = 'paused';
-    for (;;) {
-      if (steps >= maxSteps) break;
+    while (this.status === 'paused' && steps < maxSteps) {
       steps++;
-      let pi = -1;
-      let pj = -1;
-      let palt = -1;
-      let pafter = 0;
-      let pforced = 0;
-      if (mode === MODE_FORCED) {
-        // Look through the candidates for a read that is legal now.
-        while (entry < n && placed[entry] === 1) entry++;
-        if (entry >= n || callTime[entry]! > frontier) {
-          mode = MODE_SCAN;
-          entry = hasOptionals ? this.scanStart(low) : low;
-          alt = -1;
-          continue;
-        }
-        if (kind[entry] !== K_READ || out[entry] !== value) {
-          entry++;
-          continue;
-        }
-        pi = entry;
-        pafter = value;
-        pforced = 1;
-      } else if (mode === MODE_SCAN) {
-        // Try the candidates in turn, each directly or after a pool write.
-        if (alt === -1) while (entry < n && placed[entry] === 1) entry++;
-        if (entry >= n || callTime[entry]! > frontier) {
-          mode = MODE_BACKTRACK;
-          continue;
-        }
-        const i = entry;
-        if (alt === -1) {
-          const after = step(kind[i]!, arg[i]!, out[i]!, value);
-          if (after >= 0) {
-            pi = i;
-            pafter = after;
-          } else {
-            alt = 0;
-          }
-        }
-        if (pi < 0) {
-          // Illegal as things stand: a pool write just before it may make it legal.
-          const c = this.jokerFor(i, value, alt, frontier);
-          if (c < 0) {
-            entry++;
-            alt = -1;
-            continue;
-          }
-          alt = this.chosenAlt;
-          pi = i;
-          pj = this.chosenJoker;
-          palt = alt;
-          pafter = step(kind[i]!, arg[i]!, out[i]!, this.classValue[c]!);
-        }
-      } else if (mode === MODE_BACKTRACK) {
-        // The current configuration fails: remember it, then undo the last step.
-        this.store(low, value, optMask, hA, hB, placedRequired, sp, rp);
-        if (!this.rememberFailed()) {
-          status = 'memo-full';
+      switch (this.mode) {
+        case MODE_FORCED:
+          this.forcedStep();
           break;
-        }
-        if (sp === 0) {
-          mode = MODE_START;
-          continue;
-        }
-        const f = --sp;
-        const i = frameOp[f]!;
-        const j = frameJoker[f]!;
-        placed[i] = 0;
-        hA ^= zA[i]!;
-        hB ^= zB[i]!;
-        if (required[i] === 1) {
-          placedRequired--;
-          if (i < low) low = i;
-          if (retPos[i]! < rp) rp = retPos[i]!;
-        } else {
-          optMask &= ~optBit[i]!;
-        }
-        if (j >= 0) {
-          this.releaseJoker(j);
-          hA ^= this.poolZA[j]!;
-          hB ^= this.poolZB[j]!;
-        }
-        value = frameValue[f]!;
-        frontier = rp < returning ? retTime[byRet[rp]!]! : Infinity;
-        // After a forced step fails, so does the configuration before it: keep undoing.
-        if (frameForced[f] === 1) continue;
-        mode = MODE_SCAN;
-        if (frameAlt[f] === -1) {
-          // It was legal directly, so no pool write could do better: next candidate.
-          entry = i + 1;
-          alt = -1;
-        } else {
-          entry = i;
-          alt = frameAlt[f]! + 1;
-        }
-        continue;
-      } else {
-        // MODE_START: the next start value, if any.
-        if (this.startIndex >= this.starts.length) {
-          status = 'not-linearizable';
+        case MODE_SCAN:
+          this.scanStep();
           break;
-        }
-        value = this.starts[this.startIndex++]!;
-        this.startValue = value;
-        if (memo.entries > 0) {
-          this.store(low, value, optMask, hA, hB, placedRequired, sp, rp);
-          if (this.failedBefore()) continue;
-        }
-        if (trackDeepest) {
-          this.store(low, value, optMask, hA, hB, placedRequired, sp, rp);
-          this.noteDeepest();
-        }
-        if (placedRequired === total) {
-          status = 'linearizable';
+        case MODE_BACKTRACK:
+          this.backtrackStep();
           break;
-        }
-        entry = hasOptionals ? this.scanStart(low) : low;
-        mode = MODE_FORCED;
-        continue;
+        default:
+          this.startStep();
       }
-
-      // Place operation pi (after pool write pj if >= 0), leaving value pafter.
-      const f = sp++;
-      frameOp[f] = pi;
-      frameJoker[f] = pj;
-      frameAlt[f] = palt;
-      frameValue[f] = value;
-      frameForced[f] = pforced;
-      placed[pi] = 1;
-      hA ^= zA[pi]!;
-      hB ^= zB[pi]!;
-      const req = required[pi] === 1;
-      const lowBefore = low;
-      const rpBefore = rp;
-      if (req) {
-        placedRequired++;
-        if (pi === low) {
-          let l = pi + 1;
-          while (l < n && (placed[l] === 1 || required[l] === 0)) l++;
-          low = l;
-        }
-        while (rp < returning && placed[byRet[rp]!] === 1) rp++;
-      } else {
-        optMask |= optBit[pi]!;
-      }
-      if (pj >= 0) {
-        this.useJoker(pj);
-        hA ^= this.poolZA[pj]!;
-        hB ^= this.poolZB[pj]!;
-      }
-      const valueBefore = value;
-      value = pafter;
-      if (memo.entries > 0) {
-        this.store(low, value, optMask, hA, hB, placedRequired, sp, rp);
-        if (this.failedBefore()) {
-          // Known to fail: undo.
-          sp--;
-          placed[pi] = 0;
-          hA ^= zA[pi]!;
-          hB ^= zB[pi]!;
-          if (req) placedRequired--;
-          else optMask &= ~optBit[pi]!;
-          low = lowBefore;
-          rp = rpBefore;
-          if (pj >= 0) {
-            this.releaseJoker(pj);
-            hA ^= this.poolZA[pj]!;
-            hB ^= this.poolZB[pj]!;
-          }
-          value = valueBefore;
-          if (pforced === 1) mode = MODE_BACKTRACK;
-          else if (palt === -1) entry++;
-          else alt++;
-          continue;
-        }
-      }
-      frontier = rp < returning ? retTime[byRet[rp]!]! : Infinity;
-      if (placedRequired > maxPlaced) maxPlaced = placedRequired;
-      if (trackDeepest) {
-        this.store(low, value, optMask, hA, hB, placedRequired, sp, rp);
-        this.noteDeepest();
-      }
-      if (placedRequired === total) {
-        status = 'linearizable';
-        break;
-      }
-      entry = hasOptionals ? this.scanStart(low) : low;
-      mode = MODE_FORCED;
     }
-    this.store(low, value, optMask, hA, hB, placedRequired, sp, rp);
-    this.mode = mode;
-    this.entry = entry;
-    this.alt = alt;
-    this.maxPlaced = maxPlaced;
     this.steps += steps;
-    this.status = status;
-    return status;
+    return this.status;
+  }
+
+  /** Look at the next candidate for a read that is legal now; placed at once if so. */
+  private forcedStep(): void {
+    const placed = this.placed;
+    const n = this.n;
+    let e = this.entry;
+    while (e < n && placed[e] === 1) e++;
+    if (e >= n || this.callTime[e]! > this.frontier) {
+      this.mode = MODE_SCAN;
+      this.entry = this.scanStart();
+      this.alt = -1;
+      return;
+    }
+    if (this.kind[e] === K_READ && this.out[e] === this.value) {
+      this.entry = e;
+      this.place(e, -1, -1, this.value, 1);
+    } else {
+      this.entry = e + 1;
+    }
+  }
+
+  /** Try the next candidate, or its next alternative: directly, or after a pool write. */
+  private scanStep(): void {
+    let e = this.entry;
+    if (this.alt === -1) {
+      const placed = this.placed;
+      while (e < this.n && placed[e] === 1) e++;
+      this.entry = e;
+    }
+    if (e >= this.n || this.callTime[e]! > this.frontier) {
+      this.mode = MODE_BACKTRACK;
+      return;
+    }
+    if (this.alt === -1) {
+      const after = step(this.kind[e]!, this.arg[e]!, this.out[e]!, this.value);
+      if (after >= 0) {
+        this.place(e, -1, -1, after, 0);
+        return;
+      }
+      this.alt = 0;
+    }
+    // Illegal as things stand: a pool write just before it may make it legal.
+    const c = this.jokerFor(e, this.value, this.alt, this.frontier);
+    if (c < 0) {
+      this.entry = e + 1;
+      this.alt = -1;
+      return;
+    }
+    this.alt = this.chosenAlt;
+    this.place(e, this.chosenJoker, this.alt, step(this.kind[e]!, this.arg[e]!, this.out[e]!, this.classValue[c]!), 0);
+  }
+
+  /**
+   * Place operation i (after pool write `joker` if >= 0), leaving value `after`; unless that
+   * configuration is known to fail: then the scan moves on (after a forced step, it backtracks).
+   */
+  private place(i: number, joker: number, alt: number, after: number, forced: number): void {
+    const f = this.sp++;
+    this.frameOp[f] = i;
+    this.frameJoker[f] = joker;
+    this.frameAlt[f] = alt;
+    this.frameValue[f] = this.value;
+    this.frameForced[f] = forced;
+    this.mark(i, joker);
+    this.value = after;
+    if (this.failedBefore()) {
+      this.sp--;
+      this.unmark(i, joker);
+      this.value = this.frameValue[f]!;
+      if (forced === 1) this.mode = MODE_BACKTRACK;
+      else if (alt === -1) this.entry = i + 1;
+      else this.alt++;
+      return;
+    }
+    if (this.placedRequired > this.maxPlaced) {
+      this.maxPlaced = this.placedRequired;
+      this.frontierAtMax = this.frontier;
+    }
+    if (this.trackDeepest) this.noteDeepest();
+    if (this.placedRequired === this.totalRequired) {
+      this.status = 'linearizable';
+      return;
+    }
+    this.entry = this.scanStart();
+    this.mode = MODE_FORCED;
+  }
+
+  /** The current configuration fails: remember it, then undo the last step. */
+  private backtrackStep(): void {
+    if (!this.rememberFailed()) {
+      this.status = 'memo-full';
+      return;
+    }
+    if (this.sp === 0) {
+      this.mode = MODE_START;
+      return;
+    }
+    const f = --this.sp;
+    const i = this.frameOp[f]!;
+    this.unmark(i, this.frameJoker[f]!);
+    this.value = this.frameValue[f]!;
+    // After a forced step fails, so does the configuration before it: keep undoing.
+    if (this.frameForced[f] === 1) return;
+    this.mode = MODE_SCAN;
+    const alt = this.frameAlt[f]!;
+    if (alt === -1) {
+      // It was legal directly, so no pool write could do better: next candidate.
+      this.entry = i + 1;
+      this.alt = -1;
+    } else {
+      this.entry = i;
+      this.alt = alt + 1;
+    }
+  }
+
+  /** Begin from the next start value, if any. */
+  private startStep(): void {
+    if (this.startIndex >= this.starts.length) {
+      this.status = 'not-linearizable';
+      return;
+    }
+    this.value = this.starts[this.startIndex++]!;
+    this.startValue = this.value;
+    if (this.failedBefore()) return;
+    if (this.trackDeepest) this.noteDeepest();
+    if (this.placedRequired === this.totalRequired) {
+      this.status = 'linearizable';
+      return;
+    }
+    this.entry = this.scanStart();
+    this.mode = MODE_FORCED;
+  }
+
+  private mark(i: number, joker: number): void {
+    this.placed[i] = 1;
+    this.hA ^= this.zA[i]!;
+    this.hB ^= this.zB[i]!;
+    if (this.required[i] === 1) {
+      this.placedRequired++;
+      if (i === this.low) {
+        const placed = this.placed;
+        const required = this.required;
+        let l = i + 1;
+        while (l < this.n && (placed[l] === 1 || required[l] === 0)) l++;
+        this.low = l;
+      }
+      const byRet = this.byRet;
+      let rp = this.rp;
+      while (rp < byRet.length && this.placed[byRet[rp]!] === 1) rp++;
+      this.rp = rp;
+      this.frontier = rp < byRet.length ? this.retTime[byRet[rp]!]! : Infinity;
+    } else {
+      this.optMask |= this.optBit[i]!;
+    }
+    if (joker >= 0) {
+      this.used[joker] = 1;
+      this.usedAt[joker] = this.usedCount;
+      this.usedList[this.usedCount++] = joker;
+      this.hA ^= this.poolZA[joker]!;
+      this.hB ^= this.poolZB[joker]!;
+    }
+  }
+
+  private unmark(i: number, joker: number): void {
+    this.placed[i] = 0;
+    this.hA ^= this.zA[i]!;
+    this.hB ^= this.zB[i]!;
+    if (this.required[i] === 1) {
+      this.placedRequired--;
+      if (i < this.low) this.low = i;
+      const p = this.retPos[i]!;
+      if (p < this.rp) {
+        this.rp = p;
+        this.frontier = this.retTime[i]!;
+      }
+    } else {
+      this.optMask &= ~this.optBit[i]!;
+    }
+    if (joker >= 0) {
+      this.used[joker] = 0;
+      const at = this.usedAt[joker]!;
+      const last = this.usedList[--this.usedCount]!;
+      this.usedList[at] = last;
+      this.usedAt[last] = at;
+      this.hA ^= this.poolZA[joker]!;
+      this.hB ^= this.poolZB[joker]!;
+    }
   }
 
   /** Where a scan of the candidates starts: the first operation not placed, optional ones included. */
-  private scanStart(low: number): number {
-    let start = low;
+  private scanStart(): number {
+    let start = this.low;
     for (let x = 0; x < this.optionals.length; x++) {
       const i = this.optionals[x]!;
       if (i < start && this.placed[i] === 0) start = i;
     }
     return start;
-  }
-
-  private store(low: number, value: number, optMask: number, hA: number, hB: number, placedRequired: number, sp: number, rp: number): void {
-    this.rp = rp;
-    this.low = low;
-    this.value = value;
-    this.optMask = optMask;
-    this.hA = hA;
-    this.hB = hB;
-    this.placedRequired = placedRequired;
-    this.sp = sp;
   }
 
   /**
@@ -552,20 +508,6 @@ export class RegisterSearch {
     return m >= start ? members[m]! : -1;
   }
 
-  private useJoker(j: number): void {
-    this.used[j] = 1;
-    this.usedAt[j] = this.usedCount;
-    this.usedList[this.usedCount++] = j;
-  }
-
-  private releaseJoker(j: number): void {
-    this.used[j] = 0;
-    const at = this.usedAt[j]!;
-    const last = this.usedList[--this.usedCount]!;
-    this.usedList[at] = last;
-    this.usedAt[last] = at;
-  }
-
   private extrasCount(): number {
     return this.placedRequired - this.reqBelow[this.low]!;
   }
@@ -579,7 +521,7 @@ export class RegisterSearch {
     return this.hB ^ Math.imul(v ^ 0x5bd1e995, 0xc2b2ae35) ^ (v >>> 7);
   }
 
-  /** Is the current configuration known to fail? */
+  /** Is the current configuration known to fail? (Cheap while the memo is empty.) */
   private failedBefore(): boolean {
     return this.memo.entries > 0 && this.memo.has(this.hashA(), this.hashB(), this.sameRecord);
   }

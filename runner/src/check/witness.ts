@@ -5,7 +5,8 @@
  * 1. The earliest return R such that the history up to R cannot be ordered: prefix(T) keeps
  *    the operations called by T, and those still in flight at T become writes that never
  *    returned (reads in flight are dropped). Any legal order of the whole history cut at T is
- *    a legal order of prefix(T), so failures only grow with T: a binary search finds R.
+ *    a legal order of prefix(T), so failures only grow with T: a search finds R, galloping
+ *    from where the whole search got stuck (usually R itself), then halving.
  * 2. A window: the operations of prefix(R) called from a cut on, searched from the values the
  *    key could hold at the cut. Cuts are tried from R backwards where at most a few writes are
  *    in flight; such a write may have taken effect before the cut or inside the window (it is
@@ -19,7 +20,7 @@
  * Every search here runs through `SearchRunner`, which may pause between steps, so a check's
  * time limit also covers this work.
  */
-import { ABSENT, type KeyHistory, type KeyOp, KeyOps, type TimedOp, UNKNOWN, explainIllegal, isRead, mergeUnreadValues, stepValue } from './kv-model';
+import { ABSENT, CODE_GET, CODE_READ, type KeyHistory, type KeyOp, KeyOps, type TimedOp, UNKNOWN, explainIllegal, isRead, mergeUnreadValues, stepValue } from './kv-model';
 import { type DeepestOrder, RegisterSearch, type SearchStatus } from './register-search';
 import type { MemoBudget } from './memo';
 
@@ -63,38 +64,58 @@ export function* explainFailure(
   kh: KeyHistory,
   budget: MemoBudget,
   run: SearchRunner,
-  onCoarse: (v: Violation) => void,
+  /** Where the search of the whole history got stuck: the return time R is likely near it. */
+  hint: number,
+  onCoarse: (coarse: () => Violation) => void,
 ): Generator<void, Violation> {
   const valueMap = mergeUnreadValues(kh.ops, kh.values.maxId);
-  const all = kh.ops.toArray();
-  const rets = [...new Set(all.filter((t) => t.op.out !== UNKNOWN).map((t) => t.ret))].sort((a, b) => a - b);
-  const fails = function* (ops: TimedOp[], starts: number[], map: Int32Array | undefined, limit?: number): Generator<void, SearchStatus> {
-    const search = new RegisterSearch(KeyOps.of(ops), starts, { budget, valueMap: map });
+  const rets = returnTimes(kh.ops);
+  const search = function* (ops: KeyOps, starts: number[], map: Int32Array | undefined, limit?: number): Generator<void, SearchStatus> {
+    const s = new RegisterSearch(ops, starts, { budget, valueMap: map });
     try {
-      return yield* run(search, limit);
+      return yield* run(s, limit);
     } finally {
-      search.dispose();
+      s.dispose();
     }
   };
+  const fails = (ops: TimedOp[], starts: number[], map: Int32Array | undefined, limit?: number): Generator<void, SearchStatus> =>
+    search(KeyOps.of(ops), starts, map, limit);
 
-  // 1. The earliest failing return.
+  // 1. The earliest failing return: rets[hi] fails, and every return before rets[lo] passes.
   let lo = 0;
   let hi = rets.length - 1;
-  onCoarse(coarseViolation(kh, all, rets[hi]!));
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    const r = yield* fails(prefixAt(all, rets[mid]!), [ABSENT], valueMap);
+  const noteFailing = (): void => {
+    const at = rets[hi]!;
+    onCoarse(() => coarseViolation(kh, at));
+  };
+  noteFailing();
+  let stop = false;
+  const test = function* (index: number): Generator<void, SearchStatus> {
+    const r = yield* search(prefixColumns(kh.ops, rets[index]!), [ABSENT], valueMap);
     if (r === 'not-linearizable') {
-      hi = mid;
-      onCoarse(coarseViolation(kh, all, rets[hi]!));
+      hi = index;
+      noteFailing();
     } else if (r === 'linearizable') {
-      lo = mid + 1;
+      lo = index + 1;
     } else {
-      break;
+      stop = true;
+    }
+    return r;
+  };
+  let h = 0;
+  while (h < rets.length && rets[h]! < hint) h++;
+  if (h < hi) {
+    if ((yield* test(h)) === 'not-linearizable') {
+      for (let step = 1; !stop && hi - step >= lo; step *= 2) if ((yield* test(hi - step)) !== 'not-linearizable') break;
+    } else {
+      for (let step = 1; !stop && lo + step - 1 < hi; step *= 2) if ((yield* test(lo + step - 1)) !== 'linearizable') break;
     }
   }
+  while (!stop && lo < hi) yield* test((lo + hi) >> 1);
   const R = rets[hi]!;
-  const prefix = prefixAt(all, R).sort((a, b) => a.call - b.call);
+  const prefix = prefixColumns(kh.ops, R)
+    .toArray()
+    .sort((a, b) => a.call - b.call);
 
   // 2. A window.
   let witness: Witness = { ops: prefix, startValues: [ABSENT], before: [] };
@@ -168,8 +189,9 @@ export function* explainFailure(
 }
 
 /** What is known as soon as a key fails, before any witness is found. */
-function coarseViolation(kh: KeyHistory, all: TimedOp[], ret: number): Violation {
-  const blocking = all.filter((t) => t.ret === ret && t.op.out !== UNKNOWN).map((t) => t.op.source);
+function coarseViolation(kh: KeyHistory, ret: number): Violation {
+  const blocking: number[] = [];
+  for (let i = 0; i < kh.ops.length; i++) if (kh.ops.ret[i] === ret && kh.ops.out[i] !== UNKNOWN) blocking.push(kh.ops.source[i]!);
   return {
     key: kh.key,
     summary: `no legal order of the operations on key ${kh.key} up to this one exists (the search for a smaller witness was stopped)`,
@@ -180,25 +202,38 @@ function coarseViolation(kh: KeyHistory, all: TimedOp[], ret: number): Violation
   };
 }
 
+/** The distinct return times of the operations that returned, ascending. */
+function returnTimes(ops: KeyOps): Float64Array {
+  const times = new Float64Array(ops.length);
+  let n = 0;
+  for (let i = 0; i < ops.length; i++) if (ops.out[i] !== UNKNOWN) times[n++] = ops.ret[i]!;
+  const sorted = times.subarray(0, n).sort();
+  let distinct = 0;
+  for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[distinct++] = sorted[i]!;
+  return sorted.slice(0, distinct);
+}
+
+/** The operations called by `at`; those not returned by then become writes that never returned (reads are dropped). */
+function prefixColumns(ops: KeyOps, at: number): KeyOps {
+  const out = new KeyOps(ops.length);
+  for (let i = 0; i < ops.length; i++) {
+    if (ops.call[i]! > at) continue;
+    const code = ops.code[i]!;
+    if (ops.out[i] !== UNKNOWN && ops.ret[i]! > at) {
+      // In flight at `at`: a write becomes one that never returned; a read is dropped.
+      if (code !== CODE_GET && code !== CODE_READ) out.push(ops.call[i]!, Infinity, code, ops.arg[i]!, UNKNOWN, ops.source[i]!, 0);
+    } else {
+      out.push(ops.call[i]!, ops.ret[i]!, code, ops.arg[i]!, ops.out[i]!, ops.source[i]!, ops.optional[i]!);
+    }
+  }
+  return out;
+}
+
 /** A write that was in flight, as one that never returned (any result); reads are dropped. */
 function asPending(t: TimedOp): TimedOp | undefined {
   if (isRead(t.op)) return undefined;
   const op: KeyOp = { ...t.op, out: UNKNOWN };
   return { call: t.call, ret: Infinity, op };
-}
-
-/** The operations called by `at`; those not returned by then become writes that never returned. */
-export function prefixAt(ops: ReadonlyArray<TimedOp>, at: number): TimedOp[] {
-  const out: TimedOp[] = [];
-  for (const t of ops) {
-    if (t.call > at) continue;
-    if (t.op.out === UNKNOWN || t.ret <= at) out.push(t);
-    else {
-      const p = asPending(t);
-      if (p !== undefined) out.push(p);
-    }
-  }
-  return out;
 }
 
 /**
