@@ -35,6 +35,7 @@ export function validateFuzzConfig(c: FuzzConfig): string | undefined {
   if (!Number.isInteger(c.numOps) || c.numOps < 1) return '--num-ops must be a positive integer';
   if (c.launch.kind === 'just' && c.launch.args.length === 0) return 'give the client as --client-just-args <recipe args…> or --client-cmd "<command>"';
   if (!(c.opTimeoutMs > 0)) return '--op-timeout must be positive';
+  if (!(c.checkTimeoutMs >= 0)) return '--check-timeout must be a number of seconds, 0 or more';
   return undefined;
 }
 
