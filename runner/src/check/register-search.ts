@@ -105,11 +105,6 @@ export class RegisterSearch {
   private readonly classOfValue: Int32Array;
   private readonly nonAbsentClasses: Int32Array;
   private readonly absentClass: number;
-  // Zobrist keys.
-  private readonly zA: Int32Array;
-  private readonly zB: Int32Array;
-  private readonly poolZA: Int32Array;
-  private readonly poolZB: Int32Array;
   // The configuration.
   private readonly placed: Uint8Array;
   private readonly used: Uint8Array;
@@ -175,7 +170,7 @@ export class RegisterSearch {
     this.totalRequired = enc.reqBelow[n]!;
     while (this.low < n && this.required[this.low] === 0) this.low++;
     this.optionals = enc.optionals;
-    const r = byReturn(n, enc.required, enc.retTime);
+    const r = byReturn(n, enc.returning, enc.returnTimes);
     this.byRet = r.byRet;
     this.retPos = r.retPos;
     this.frontier = r.byRet.length > 0 ? this.retTime[r.byRet[0]!]! : Infinity;
@@ -192,10 +187,6 @@ export class RegisterSearch {
     this.nonAbsentClasses = g.nonAbsentClasses;
     this.absentClass = g.classOfValue[ABSENT]!;
 
-    this.zA = zobristKeys(n, 0x2545f491);
-    this.zB = zobristKeys(n, 0x68e31da4);
-    this.poolZA = zobristKeys(k, 0x1b873593);
-    this.poolZB = zobristKeys(k, 0x7feb352d);
 
     this.placed = new Uint8Array(n);
     this.used = new Uint8Array(k);
@@ -408,8 +399,8 @@ export class RegisterSearch {
 
   private mark(i: number, joker: number): void {
     this.placed[i] = 1;
-    this.hA ^= this.zA[i]!;
-    this.hB ^= this.zB[i]!;
+    this.hA ^= zobristA(i);
+    this.hB ^= zobristB(i);
     if (this.required[i] === 1) {
       this.placedRequired++;
       if (i === this.low) {
@@ -431,15 +422,15 @@ export class RegisterSearch {
       this.used[joker] = 1;
       this.usedAt[joker] = this.usedCount;
       this.usedList[this.usedCount++] = joker;
-      this.hA ^= this.poolZA[joker]!;
-      this.hB ^= this.poolZB[joker]!;
+      this.hA ^= zobristA(~joker);
+      this.hB ^= zobristB(~joker);
     }
   }
 
   private unmark(i: number, joker: number): void {
     this.placed[i] = 0;
-    this.hA ^= this.zA[i]!;
-    this.hB ^= this.zB[i]!;
+    this.hA ^= zobristA(i);
+    this.hB ^= zobristB(i);
     if (this.required[i] === 1) {
       this.placedRequired--;
       if (i < this.low) this.low = i;
@@ -457,8 +448,8 @@ export class RegisterSearch {
       const last = this.usedList[--this.usedCount]!;
       this.usedList[at] = last;
       this.usedAt[last] = at;
-      this.hA ^= this.poolZA[joker]!;
-      this.hB ^= this.poolZB[joker]!;
+      this.hA ^= zobristA(~joker);
+      this.hB ^= zobristB(~joker);
     }
   }
 
@@ -595,6 +586,9 @@ interface EncodedOps {
   poolIndex: Int32Array;
   /** The optional operations of the list (list positions). */
   optionals: Int32Array;
+  /** The required operations (list positions) and their return times, in call order. */
+  returning: Int32Array;
+  returnTimes: Float64Array;
 }
 
 /**
@@ -618,7 +612,10 @@ function encodeOps(ops: KeyOps, map: Int32Array | undefined): EncodedOps {
     maxValue: ABSENT,
     poolIndex: new Int32Array(0),
     optionals: new Int32Array(0),
+    returning: new Int32Array(total),
+    returnTimes: new Float64Array(total),
   };
+  let returning = 0;
   const optionalAt: number[] = [];
   const pool = new Int32Array(total);
   let k = 0;
@@ -655,7 +652,13 @@ function encodeOps(ops: KeyOps, map: Int32Array | undefined): EncodedOps {
     }
     e.callTime[i] = ops.call[x]!;
     e.retTime[i] = ret;
+    if (req) {
+      e.returning[returning] = i;
+      e.returnTimes[returning++] = ret;
+    }
   }
+  e.returning = e.returning.subarray(0, returning);
+  e.returnTimes = e.returnTimes.subarray(0, returning);
   e.n = n;
   e.maxValue = maxValue;
   e.poolIndex = pool.slice(0, k);
@@ -664,23 +667,15 @@ function encodeOps(ops: KeyOps, map: Int32Array | undefined): EncodedOps {
 }
 
 /** The required operations by return time, and each one's position in that order. */
-function byReturn(n: number, required: Uint8Array, retTime: Float64Array): { byRet: Int32Array; retPos: Int32Array } {
-  let count = 0;
-  for (let i = 0; i < n; i++) count += required[i]!;
-  const times = new Float64Array(count);
-  const ops = new Int32Array(count);
-  for (let i = 0, r = 0; i < n; i++) {
-    if (required[i] === 1) {
-      ops[r] = i;
-      times[r++] = retTime[i]!;
-    }
-  }
-  const order = sortIndicesBy(times);
+function byReturn(n: number, returning: Int32Array, returnTimes: Float64Array): { byRet: Int32Array; retPos: Int32Array } {
+  const count = returning.length;
+  const order = sortIndicesBy(returnTimes);
   const byRet = new Int32Array(count);
-  const retPos = new Int32Array(n).fill(-1);
+  const retPos = new Int32Array(n);
   for (let r = 0; r < count; r++) {
-    byRet[r] = ops[order[r]!]!;
-    retPos[byRet[r]!] = r;
+    const i = returning[order[r]!]!;
+    byRet[r] = i;
+    retPos[i] = r;
   }
   return { byRet, retPos };
 }
@@ -726,17 +721,23 @@ function groupPool(ops: KeyOps, pool: Int32Array, map: Int32Array | undefined, m
   return { poolCall, classOfValue, classValue: Int32Array.from(values), classStart, classMembers, nonAbsentClasses: Int32Array.from(nonAbsent) };
 }
 
-/** Pseudo-random 32-bit keys (an LCG through a multiply-xorshift finaliser). */
-function zobristKeys(count: number, seed: number): Int32Array {
-  const keys = new Int32Array(count);
-  let x = seed | 0;
-  for (let i = 0; i < count; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) | 0;
-    let z = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    keys[i] = z ^ (z >>> 16);
-  }
-  return keys;
+/**
+ * Zobrist keys of operation i (pool write j: ~j), two independent 32-bit ones: the
+ * configuration's hashes are the XOR of those of what is placed, updated in O(1) per step.
+ * Computed (a multiply-xorshift finaliser) rather than stored, so a search needs no table.
+ */
+function zobristA(i: number): number {
+  let z = Math.imul(i ^ 0x2545f491, 0x9e3779b1);
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return z ^ (z >>> 16);
+}
+
+function zobristB(i: number): number {
+  let z = Math.imul(i ^ 0x68e31da4, 0x7feb352d);
+  z = Math.imul(z ^ (z >>> 15), 0x846ca68b);
+  z = Math.imul(z ^ (z >>> 16), 0x1b873593);
+  return z ^ (z >>> 15);
 }
 
 /** The value after an operation of kind `k` in value `s`, or -1 if illegal (results are known). */
