@@ -1,7 +1,7 @@
 /**
  * Is one key's history linearizable? Wing & Gong's search with Lowe's memo, as Porcupine runs
- * it (one depth-first search over the key's whole history, a memo of configurations), made
- * for a register, which allows three exact reductions:
+ * it (one depth-first search over the key's whole history, a memo of configurations known to
+ * fail), made for a register, which allows three exact reductions:
  *
  * - Reads first. A read that is legal now (the key holds the value it returned) is placed at
  *   once, as a forced step: it changes nothing and only lifts a constraint, so if any order
@@ -10,8 +10,10 @@
  * - Writes that never returned are placed lazily. They are kept out of the candidates, in a
  *   pool. In a legal order such a write is either followed, before anything observes the key,
  *   by another write of the pool (or by nothing), and can be dropped; or it comes right
- *   before the returned operation that observes its value. So the search places one only
- *   right before a returned operation that is illegal without it and legal with it.
+ *   before the returned operation that observes its value, and if that one is legal without
+ *   it, it can be dropped too (the value after a write does not depend on the one before, and
+ *   a read leaves the value it saw). So the search places one only right before a returned
+ *   operation that is illegal without it and legal with it.
  * - Pool writes with the same effect are interchangeable: one may be placed once every
  *   operation that returned before its call is placed, and along a path that stays true, so
  *   any one available will do. The search always takes the latest-called available one, so
@@ -569,7 +571,7 @@ function representative(map: Int32Array | undefined, v: number): number {
 }
 
 interface EncodedOps {
-  /** Operations in the event list, by call time: their index in the input, and their fields. */
+  /** Operations that are not in the pool, by call time: their index in the input, and their fields. */
   n: number;
   listIndex: Int32Array;
   kind: Int8Array;

@@ -288,7 +288,8 @@ function* possibleValuesAt(
   }
   const returned = ops.filter((t) => t.op.out !== UNKNOWN);
   if (returned.length === 0) return [ABSENT];
-  const lastCall = Math.max(...returned.map((t) => t.call));
+  let lastCall = -Infinity;
+  for (const t of returned) if (t.call > lastCall) lastCall = t.call;
   const candidates = new Set<number>();
   for (const t of returned) {
     if (t.ret < lastCall) continue;

@@ -1,7 +1,7 @@
 /**
  * The history shapes the checker is measured on (`npm run bench:checker`), and the figures a
- * Porcupine-based checker reached on the same shapes on this 2-core machine (the yardstick
- * printed when no external checker is given to compare with in the same run).
+ * Porcupine-based checker reached on histories of these shapes on this 2-core machine (the
+ * yardstick printed when no external checker is given to compare with in the same run).
  *
  * The crash shapes are 5 clients, 16,000 operations, single-key operations unless noted:
  * writes that never returned (a client killed, requests in flight at the end of a run) and
@@ -16,7 +16,7 @@ export interface CheckerShape {
   generate: () => HistoryOp[];
   /** Seconds the checkers get (both end UNKNOWN past it). */
   timeoutSeconds: number;
-  /** Porcupine's figures on this shape, as measured when the shape was defined. */
+  /** Porcupine's figures on a history of this shape, measured earlier on this machine. */
   yardstick: string;
 }
 
