@@ -171,7 +171,12 @@ export function* explainFailure(
   const returned = current.filter((t) => t.op.out !== UNKNOWN && t.optional !== true);
   const pool = current.filter((t) => t.op.out === UNKNOWN);
   if (pool.length > 0) {
-    explanation.push(`(${pool.map((t) => `#${t.op.source + 1}`).join(', ')}: never returned by then, so each may take effect at any point after its call, or never)`);
+    const names = pool.map((t) => `#${t.op.source + 1}`).join(', ');
+    explanation.push(
+      pool.length === 1
+        ? `(${names} had not returned by then: it may take effect at any point after its call, or never)`
+        : `(${names} had not returned by then: each may take effect at any point after its call, or never)`,
+    );
   }
   const priorWriters = witness.startValues.map((v) => lastWriterOf(witness.before, v)).filter((x): x is number => x !== undefined);
   return {
