@@ -13,23 +13,26 @@ PROJECT3 = ScaledStageText(
         FuzzScenario(5, "no", "rf=5, all replicas healthy"),
         FuzzScenario(5, "yes", "rf=5, two replicas of a partition (one the leader) crashed gradually"),
     ),
+    address="127.0.0.1:3666,127.0.0.1:3667,127.0.0.1:3668",
     hint=(
-        "Start a fresh cluster for each run with the replication factor of the run (`just p3::service`"
-        " for every manager replica m.X and server replica sX.Y), then run the missing ones."
+        "Start a fresh cluster for each run with the replication factor of the run (`npx just p3::service`"
+        " for every manager replica m.X and server replica sX.Y), then run the missing ones with your"
+        " managers' addresses in place of 127.0.0.1:3666,127.0.0.1:3667,127.0.0.1:3668."
     ),
     design_prompt=(
-        "your design walkthrough here: the consensus protocol, how clients find the leader,"
-        " the replicated manager, recovery of failed replicas, snapshots, fast reads"
+        "add your design walkthrough text (the consensus protocol, how clients find the leader,"
+        " the replicated manager, recovery of failed replicas, snapshots, fast reads)"
     ),
-    testcase_prompt=(
-        "your explanations here: what each scenario shows, with the outputs"
-    ),
+    testcase_prompt="add your explanations of each testcase (what each scenario shows, with the outputs)",
+    scenarios_intro="The stage asks for these scenarios:",
     scenarios=(
         "fail followers in at least 2 partitions: requests keep succeeding",
         "fail a leader: a new one is elected and clients continue",
         "fail a manager replica: new clients still join",
         "fail more than f replicas of a partition: requests hang, no wrong answers",
     ),
+    testcase_demo="You will run the four described testcase scenarios during demo time.",
+    fuzz_demo="You may be asked to run a crashing fuzz test during demo time.",
 )
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Generate report/projN.md and report/plots-pN/*.png for a stage from its logs.
 #
-#   bash sumgen/report.sh p1 [--results DIR] [--out DIR] [--yes]
+#   bash sumgen/report.sh p1 [--results DIR] [--out DIR]
 #
 # The interpreter is the first of `uv run`, `python3`, `/usr/bin/python3` that can
 # import matplotlib (see sumgen/python.sh); `just pN::deps` installs it when missing.
@@ -11,7 +11,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 stage="${1:-}"
 if [[ ! "$stage" =~ ^p[0-9]+$ ]] || [ ! -f "$here/proj${stage#p}.py" ]; then
     known="$(cd "$here" && ls proj*.py 2>/dev/null | sed -e 's/^proj/p/' -e 's/\.py$//' | tr '\n' ' ')"
-    echo "usage: bash sumgen/report.sh <stage> [--results DIR] [--out DIR] [--yes]   (stages: ${known% })" >&2
+    echo "usage: bash sumgen/report.sh <stage> [--results DIR] [--out DIR]   (stages: ${known% })" >&2
     exit 2
 fi
 shift

@@ -14,8 +14,10 @@
  *                            key with start <= key <= end in byte order, SCAN END
  *   STOP                 ->  STOP, then exit
  *
- * Keywords are case-sensitive; any run of spaces separates tokens. A line that is
- * not a command gets one "ERROR <reason>" line. End of input also exits.
+ * Keywords are case-sensitive; any run of spaces or tabs separates tokens. Keys and
+ * values are printable ASCII or DEL (0x7f, which YCSB's values contain). A line that
+ * is not a command (extra tokens included) gets one "ERROR <reason>" line; a blank
+ * line gets no answer. End of input also exits.
  */
 import * as readline from 'node:readline';
 import yargs from 'yargs';
@@ -25,7 +27,9 @@ const store = new Map<string, string>();
 
 /** Returns the answer to one line, or null when the line was STOP. */
 function answer(line: string): string | null {
-  const words = line.split(' ').filter((w) => w !== '');
+  // Control characters other than tab, and anything beyond ASCII, are not allowed; DEL is.
+  if (/[\x00-\x08\x0a-\x1f\u0080-\uffff]/.test(line)) return 'ERROR control or non-ASCII character';
+  const words = line.split(/[ \t]+/).filter((w) => w !== '');
   const [cmd, a, b] = words;
   const arity = words.length - 1;
   const wrong = (n: number): string => `ERROR ${cmd} takes ${n} argument(s), got ${arity}`;
@@ -72,8 +76,9 @@ async function main(): Promise<void> {
     .parseAsync();
 
   const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
-  for await (const line of input) {
-    if (line.trim() === '') continue;
+  for await (const rawLine of input) {
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    if (/^[ \t]*$/.test(line)) continue; // blank lines get no answer
     const reply = answer(line);
     if (reply === null) {
       process.stdout.write('STOP\n');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { splitJustArgs } from './main';
 import { serviceRole } from './service';
+import { runRunner } from './testing/runner-cli';
 
 test('--client-just-args (or --just-args) takes the rest of the command line', () => {
   assert.deepEqual(splitJustArgs(['fuzz', '--num-clis', '3', '--conflict', '--client-just-args', 'p1::client', '127.0.0.1:3777']), {
@@ -21,4 +22,20 @@ test('service picks the recipe from the node id', () => {
   assert.deepEqual(serviceRole({ ...c, nodeId: 'none' }), { role: 'none' });
   assert.deepEqual(serviceRole({ ...c, nodeId: 's0', serverJustArgs: ['none'] }), { role: 'none' });
   assert.ok('error' in serviceRole({ ...c, nodeId: 'x1' }));
+});
+
+test('a bad argument to bench or fuzz is one line on stderr (no stack trace) and exit status 2', async () => {
+  const cases: Array<[string[], string]> = [
+    [['bench', '--num-clis', 'ten', '--workload', 'a', '--client-just-args', 'p1::client', '127.0.0.1:3777'], 'error: --num-clis must be a positive integer (see --help)\n'],
+    [['bench', '--num-clis', '2', '--workload', 'z', '--client-just-args', 'p1::client'], 'error: Invalid values: Argument: workload, Given: "z", Choices: "a", "b", "c", "d", "e", "f" (see --help)\n'],
+    [['fuzz', '--num-clis', '0', '--client-cmd', 'true'], 'error: --num-clis must be a positive integer (see --help)\n'],
+    [['fuzz', '--bogus'], 'error: Unknown argument: bogus (see --help)\n'],
+    [['bench', '--num-clis', '2'], 'error: give the client as --client-just-args <recipe args…> or --client-cmd "<command>" (see --help)\n'],
+  ];
+  for (const [args, expected] of cases) {
+    const r = await runRunner(args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.stderr, expected, args.join(' '));
+    assert.equal(r.stdout, '', args.join(' '));
+  }
 });

@@ -5,15 +5,21 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { exitWhenFlushed } from '../../kvstore/src/common/process-exit';
 import { runBench, validateBenchConfig } from './bench/bench-command';
 import { WORKLOAD_NAMES } from './bench/workload';
-import { runCheck } from './check/check-command';
+import { runCheck, verdictExitCode } from './check/check-command';
 import type { ClientLaunch } from './clients/client-process';
 import { runFuzz, validateFuzzConfig } from './fuzz/fuzz-command';
 import { randomSeed } from './random';
 import { runService } from './service';
 
 const JUST_ARGS_FLAGS = ['--client-just-args', '--just-args', '-j'];
+
+/** A mistake on the command line: one line on stderr, exit status 2, no stack trace. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
 
 /**
  * `--client-just-args` takes every argument after it (they belong to `just`, and may look
@@ -67,11 +73,12 @@ async function main(): Promise<number> {
           .option('conflict', { alias: 'c', type: 'boolean', default: false, describe: 'clients share keys key00000… (otherwise each has its own random keys)' })
           .option('history', { type: 'string', describe: 'write the history (JSON lines) here and keep it; by default a temporary file kept only on failure' })
           .option('check-timeout', { type: 'number', default: 600, describe: 'seconds the checker may search before answering UNKNOWN' })
+          .option('fault-journal', { type: 'string', describe: "the cluster's fault journal (e.g. <cluster dir>/faults.jsonl): the faults injected during the run go to the log" })
           .example('$0 fuzz --num-clis 3 --conflict --client-just-args p1::client 127.0.0.1:3777', '')
           .example('$0 fuzz --num-clis 2 --client-cmd "node dist/kvstore/src/bin/client.js --server 127.0.0.1:3777"', ''),
       async (a) => {
         const launch = clientLaunch(justArgs, a['client-cmd']);
-        if (typeof launch === 'string') throw new Error(launch);
+        if (typeof launch === 'string') throw new UsageError(launch);
         const config = {
           numClis: a['num-clis'],
           numKeys: a['num-keys'],
@@ -83,23 +90,24 @@ async function main(): Promise<number> {
           opTimeoutMs: a['op-timeout'] * 1000,
           checkTimeoutMs: a['check-timeout'] * 1000,
           forwardStderr: a['client-stderr'],
+          faultJournal: a['fault-journal'],
         };
         const problem = validateFuzzConfig(config);
-        if (problem !== undefined) throw new Error(problem);
-        const outcome = await runFuzz(config);
-        exitCode = outcome === 'PASSED' ? 0 : outcome === 'FAILED' ? 1 : 2;
+        if (problem !== undefined) throw new UsageError(problem);
+        exitCode = verdictExitCode(await runFuzz(config));
       },
     )
     .command(
       'check <file>',
-      're-check a saved history (JSON lines) for linearizability; exit 0 PASSED, 1 FAILED, 2 UNKNOWN',
+      're-check a saved history (JSON lines) for linearizability; exit 0 PASSED, 1 FAILED, 3 UNKNOWN, 2 unreadable file',
       (y) =>
         y
           .positional('file', { type: 'string', demandOption: true, describe: 'the history file' })
-          .option('check-timeout', { type: 'number', default: 600, describe: 'seconds the checker may search before answering UNKNOWN' })
+          .option('timeout', { alias: 'check-timeout', type: 'number', default: 600, describe: 'seconds the checker may search before answering UNKNOWN' })
+          .option('memo-mb', { type: 'number', default: 512, describe: "MiB the search's memo may hold before a key is left UNKNOWN" })
           .option('time-unit', { type: 'string', default: '', describe: 'unit to show after timestamps in reports (the fuzzer writes microseconds: us)' }),
       (a) => {
-        exitCode = runCheck(a.file, { checkTimeoutMs: a['check-timeout'] * 1000, timeUnit: a['time-unit'] });
+        exitCode = runCheck(a.file, { timeoutMs: a.timeout * 1000, memoBytes: a['memo-mb'] * 2 ** 20, timeUnit: a['time-unit'] });
       },
     )
     .command(
@@ -115,7 +123,7 @@ async function main(): Promise<number> {
           .example('$0 bench --num-clis 10 --workload a --client-just-args p1::client 127.0.0.1:3777', ''),
       async (a) => {
         const launch = clientLaunch(justArgs, a['client-cmd']);
-        if (typeof launch === 'string') throw new Error(launch);
+        if (typeof launch === 'string') throw new UsageError(launch);
         const config = {
           numClis: a['num-clis'],
           workload: a.workload,
@@ -128,7 +136,7 @@ async function main(): Promise<number> {
           forwardStderr: a['client-stderr'],
         };
         const problem = validateBenchConfig(config);
-        if (problem !== undefined) throw new Error(problem);
+        if (problem !== undefined) throw new UsageError(problem);
         exitCode = await runBench(config);
       },
     )
@@ -153,9 +161,12 @@ async function main(): Promise<number> {
     .help()
     .alias('help', 'h')
     .version(false)
+    // yargs calls this for its own complaints (msg) and for errors thrown by a handler (err);
+    // throwing ends the parse, so the message is printed once, by main's caller.
     .fail((msg, err) => {
-      console.error(`error: ${err !== undefined && err !== null ? err.message : msg} (see --help)`);
-      exitCode = 2;
+      if (err !== undefined && err !== null && !(err instanceof UsageError) && !msg) throw err;
+      // One line: yargs spreads some complaints over several.
+      throw err instanceof UsageError ? err : new UsageError((msg || (err as Error).message).replace(/\s*\n\s*/g, ' '));
     })
     .parseAsync();
   return exitCode;
@@ -165,11 +176,12 @@ if (require.main === module) {
   main().then(
     (code) => {
       process.exitCode = code;
-      // Killed clients' pipes close on their own; never let one keep the runner alive.
-      setTimeout(() => process.exit(code), 3000).unref();
+      // Killed clients' pipes close on their own; never let one keep the runner alive (but let our own output out).
+      setTimeout(() => void exitWhenFlushed(code), 3000).unref();
     },
     (err: unknown) => {
-      console.error(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (err instanceof UsageError) console.error(`error: ${err.message} (see --help)`);
+      else console.error(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       process.exit(2);
     },
   );

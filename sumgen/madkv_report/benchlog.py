@@ -11,9 +11,13 @@ The block the template's runner prints, and ours too:
         Latency:    READ    ops   5012  avg ...
                     UPDATE  ops   4988  avg ...
 
-Our runner then adds YCSB-style percentile lines for the run phase, e.g.
-``[READ], 50thPercentileLatency(us), 123``; where present they give the p50 and p99 per
-operation (the block's p99 is the max over clients' p99s, the template's merge rule).
+Our runner also prints YCSB's own lines for the run phase, e.g.
+``[READ], 50thPercentileLatency(us), 123``, under the heading
+``  YCSB measurements of the [Run] phase (all N clients):``; where present they give the p50
+and p99 per operation (the block's p99 is the max over clients' p99s, the template's merge
+rule). Since the template's report script reads every line after the block's ``[Run]``, our
+runner prints them before the block; logs from before that change have them after it, and
+both are read.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ YCSB_METRIC_RE = re.compile(
     r"^\s*\[([A-Z][A-Z0-9_-]*)\],\s*(\w+)\(us\),\s*([-+0-9.eE]+|NaN)\s*$"
 )
 PERCENTILE_METRICS = {"50thPercentileLatency": "p50", "99thPercentileLatency": "p99"}
+YCSB_LINE_RE = re.compile(r"^\s*\[[A-Z][A-Z0-9_-]*\],")
+YCSB_RUN_HEADING_RE = re.compile(r"YCSB measurements of the \[Run\] phase")
 
 
 @dataclass
@@ -114,6 +120,26 @@ def parse_bench_log(lines: List[str]) -> BenchResult:
     throughput = None
     ops: Dict[str, OpLatency] = {}
     percentiles: Dict[str, Dict[str, float]] = {}
+
+    def take_percentile(line: str) -> bool:
+        """Record a p50/p99 line; tell whether the line is one of YCSB's at all."""
+        m = YCSB_METRIC_RE.match(line)
+        if m is None:
+            return YCSB_LINE_RE.match(line) is not None
+        if m.group(2) in PERCENTILE_METRICS:
+            value = _finite(m.group(3))
+            if value is not None:
+                percentiles.setdefault(m.group(1), {})[PERCENTILE_METRICS[m.group(2)]] = value
+        return True
+
+    # The run phase's YCSB lines printed before the block (the current runner).
+    for i in range(header_at - 1, -1, -1):
+        if YCSB_RUN_HEADING_RE.search(lines[i]):
+            for line in lines[i + 1:header_at]:
+                if not take_percentile(line):
+                    break
+            break
+
     for line in lines[run_at + 1:]:
         if PHASE_RE.match(line):
             break
@@ -133,11 +159,7 @@ def parse_bench_log(lines: List[str]) -> BenchResult:
                 block_p99_us=float(m.group(6)),
             )
             continue
-        m = YCSB_METRIC_RE.match(line)
-        if m and m.group(2) in PERCENTILE_METRICS:
-            value = _finite(m.group(3))
-            if value is not None:
-                percentiles.setdefault(m.group(1), {})[PERCENTILE_METRICS[m.group(2)]] = value
+        take_percentile(line)  # logs from before the YCSB lines moved ahead of the block
 
     if throughput is None:
         raise LogFormatError("no throughput line in the [Run] section")

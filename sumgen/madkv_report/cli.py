@@ -1,4 +1,6 @@
-"""The common driver: checklist of runs, overwrite guard, plots, markdown."""
+"""The common driver: checklist of runs, plots, then the report file (reportfile.py decides
+how to write it so that the student's text is kept). It never asks anything: it runs the
+same with or without a terminal."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import sys
 from typing import List, Optional
 
 from .plotting import draw_plots
+from .reportfile import apply_plan, plan_write
 from .runs import Inventory, format_inventory
 from .stage import ReportContext, Stage
 
@@ -30,26 +33,7 @@ def parse_args(stage: Stage, argv: Optional[List[str]]) -> argparse.Namespace:
         default=os.path.join(REPO_ROOT, "report"),
         help="folder for proj<N>.md and plots-<stage>/ (default: the repository's report/)",
     )
-    parser.add_argument(
-        "--yes", "-y", action="store_true",
-        help="overwrite an existing report without asking",
-    )
     return parser.parse_args(argv)
-
-
-def confirm_overwrite(md_path: str, assume_yes: bool) -> bool:
-    """Ask before clobbering a report a student may have edited, but only on a terminal:
-    a run without a TTY (CI, `</dev/null`) must never wait for input."""
-    if not os.path.exists(md_path) or assume_yes:
-        return True
-    if not sys.stdin.isatty():
-        print(f"note: overwriting the existing {md_path} (no terminal to ask on)")
-        return True
-    try:
-        answer = input(f"{md_path} already exists (your edits in it would be lost). Overwrite? [y/N] ")
-    except EOFError:
-        answer = ""
-    return answer.strip().lower() in ("y", "yes")
 
 
 def main(stage: Stage, argv: Optional[List[str]] = None) -> int:
@@ -60,37 +44,28 @@ def main(stage: Stage, argv: Optional[List[str]] = None) -> int:
     inv = Inventory(results_dir, stage.runs())
     print(format_inventory(stage.key, inv, stage.hint(), color=sys.stdout.isatty()), flush=True)
 
-    md_name = f"proj{stage.number}.md"
-    md_path = os.path.join(out_dir, md_name)
+    md_path = os.path.join(out_dir, f"proj{stage.number}.md")
     plots_rel = f"plots-{stage.key}"
     plots_dir = os.path.join(out_dir, plots_rel)
-    try:
-        if not confirm_overwrite(md_path, args.yes):
-            print(f"left {md_path} unchanged")
-            return 0
-    except KeyboardInterrupt:
-        print(f"\nleft {md_path} unchanged")
-        return 130
-
+    now = datetime.datetime.now()
     try:
         os.makedirs(plots_dir, exist_ok=True)
         plots = draw_plots(stage.plots(inv), plots_dir)
         ctx = ReportContext(
             results_dir=results_dir,
             plots_rel=plots_rel,
-            generated_at=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            generated_at=now.strftime("%Y-%m-%d %H:%M"),
         )
-        text = stage.markdown(inv, plots, ctx)
-        tmp_path = md_path + ".tmp"
-        with open(tmp_path, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp_path, md_path)
+        plan = plan_write(md_path, stage.markdown(inv, plots, ctx), f"just {stage.key}::report",
+                          now.strftime("%Y%m%d-%H%M%S"))
+        apply_plan(plan)
     except OSError as err:
         print(f"error: cannot write the report under {out_dir}: {err}", file=sys.stderr)
         return 1
 
+    for message in plan.messages:
+        print(message)
     drawn = [p.filename for p in plots.values() if p.filename]
-    print(f"Wrote {md_path}")
     print(f"Wrote {len(drawn)} of {len(plots)} plots to {plots_dir}/" + (": " + ", ".join(drawn) if drawn else ""))
     for p in plots.values():
         if p.filename is None:

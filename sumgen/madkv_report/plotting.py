@@ -44,6 +44,9 @@ LAT_UNIT = "µs"
 TPUT_LABEL = "Throughput (ops/sec)"
 CLIENTS_LABEL = "Clients (concurrent)"
 WORKLOAD_LABEL = "YCSB workload"
+# The three panels of the per-workload summary figures.
+SUMMARY_TITLES = {"throughput": "Throughput", "avg": "Average latency, all ops", "p99": "P99 latency, all ops"}
+SUMMARY_YLABELS = {"throughput": TPUT_LABEL, "avg": f"Latency ({LAT_UNIT})", "p99": f"Latency ({LAT_UNIT})"}
 
 # The same operation has the same colour in every figure of every stage.
 OP_COLORS = {
@@ -96,69 +99,121 @@ class LineSeries:
     marker: str = "o"
 
 
-def new_figure(nrows: int, ncols: int, cell_w: float = 4.2, cell_h: float = 3.3) -> Tuple[Figure, List[List[Axes]]]:
-    fig, axes = plt.subplots(nrows, ncols, figsize=(cell_w * ncols, cell_h * nrows), squeeze=False)
+# Figures stay readable without zooming out: at most this wide (1575 px at savefig.dpi).
+MAX_WIDTH_IN = 10.5
+# A latency axis switches to a log scale when its bars span more than this factor
+# (a workload of scans next to point reads would otherwise flatten every other bar).
+LOG_SCALE_SPAN = 30.0
+
+
+def new_figure(nrows: int, ncols: int, cell_w: float = 3.5, cell_h: float = 3.0) -> Tuple[Figure, List[List[Axes]]]:
+    width = min(cell_w * ncols, MAX_WIDTH_IN)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, cell_h * nrows), squeeze=False)
     return fig, [list(row) for row in axes]
 
 
 def no_data(ax: Axes, text: str = "no results yet") -> None:
+    """An empty panel: the message and no value ticks (an empty axis would label them 0 … 1)."""
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="gray")
+    ax.set_yticks([])
+    ax.grid(False)
 
 
-def grouped_bars(ax: Axes, categories: Sequence[str], series: Sequence[BarSeries], xlabel: str, ylabel: str) -> None:
-    """Bars per category, one per series side by side; a missing value shows "n/a"."""
+def _na(ax: Axes, x: float, vertical: bool) -> None:
+    ax.text(x, 0.01, "n/a", transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+            fontsize=7, color="gray", rotation=90 if vertical else 0)
+
+
+def _value_axis(ax: Axes, values: Sequence[float], log_ok: bool) -> bool:
+    """Linear from 0 with headroom, or log when allowed and the values span too much.
+    Returns whether the axis is logarithmic."""
+    positive = [v for v in values if v > 0]
+    if log_ok and positive and max(positive) / min(positive) > LOG_SCALE_SPAN:
+        ax.set_yscale("log")
+        ax.set_ylim(min(positive) / 2, max(positive) * 2)
+        ax.yaxis.set_major_formatter(FuncFormatter(thousands))
+        ax.yaxis.set_minor_formatter(FuncFormatter(lambda _v, _p: ""))
+        return True
+    top = max(values) if values else 0
+    ax.set_ylim(0, top * 1.08 if top > 0 else 1)
+    ax.yaxis.set_major_formatter(FuncFormatter(thousands))
+    return False
+
+
+def grouped_bars(
+    ax: Axes, categories: Sequence[str], series: Sequence[BarSeries], xlabel: str, ylabel: str,
+    title: str, log_ok: bool = False,
+) -> None:
+    """Bars per category, one per series side by side. A missing value shows "n/a": once
+    under a category with no value at all, else upright in the missing bar's place.
+    log_ok: a latency axis may turn logarithmic when its values span too much (the title
+    then says so)."""
     n = max(len(series), 1)
     width = 0.8 / n
-    drawn = False
+    values = [v for s in series for v in s.values if v is not None]
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if not values:
+        ax.set_xticks([])
+        no_data(ax)
+        return
+    is_log = _value_axis(ax, values, log_ok)
     for i, s in enumerate(series):
         offset = (i - (n - 1) / 2) * width
-        xs = [j + offset for j in range(len(categories))]
-        present = [(x, v) for x, v in zip(xs, s.values) if v is not None]
+        present = [(j + offset, v) for j, v in enumerate(s.values) if v is not None]
         if present:
-            drawn = True
             ax.bar(
                 [x for x, _ in present], [v for _, v in present], width * 0.92,
                 label=s.label, color=s.color, hatch=s.hatch, edgecolor="white", linewidth=0.5,
             )
-        for x, v in zip(xs, s.values):
-            if v is None:
-                ax.text(x, 0, "n/a", ha="center", va="bottom", fontsize=7, color="gray",
-                        clip_on=True)
+    for j in range(len(categories)):
+        missing = [i for i, s in enumerate(series) if j >= len(s.values) or s.values[j] is None]
+        if len(missing) == len(series):
+            _na(ax, j, vertical=False)
+        else:
+            for i in missing:
+                _na(ax, j + (i - (n - 1) / 2) * width, vertical=True)
     ax.set_xlim(-0.5, len(categories) - 0.5)
     ax.set_xticks(list(range(len(categories))))
     ax.set_xticklabels(list(categories))
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(FuncFormatter(thousands))
+    if is_log:
+        ax.set_title(f"{title} (log scale)")
     ax.grid(False, axis="x")
-    if not drawn:
-        no_data(ax)
-    elif len(series) > 1:
+    if len(series) > 1:
         ax.legend()  # finish_figure may move it into one shared legend
 
 
-def trend_lines(ax: Axes, series: Sequence[LineSeries], xlabel: str, ylabel: str, xticks: Sequence[float]) -> None:
+def trend_lines(
+    ax: Axes, series: Sequence[LineSeries], xlabel: str, ylabel: str, xticks: Sequence[float],
+    always_legend: bool = False,
+) -> None:
     """One line per series; a missing point breaks the line (NaN) rather than being
-    bridged, so a gap in the runs shows as a gap in the plot."""
+    bridged, so a gap in the runs shows as a gap in the plot. always_legend: name even a
+    single line (when the title does not say what it is)."""
     drawn = 0
+    values: List[float] = []
     for s in series:
         if all(y is None for y in s.ys):
             continue
         drawn += 1
+        values += [y for y in s.ys if y is not None]
         ax.plot(
             list(s.xs), [math.nan if y is None else y for y in s.ys],
             label=s.label, color=s.color, linestyle=s.linestyle, marker=s.marker,
         )
     ax.set_xticks(list(xticks))
+    # Room beyond the first and last tick, so a point there is not cut in half by the frame.
+    span = (max(xticks) - min(xticks)) or 1.0
+    ax.set_xlim(min(xticks) - 0.05 * span, max(xticks) + 0.05 * span)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(FuncFormatter(thousands))
-    if drawn > 1:
-        ax.legend()
-    elif drawn == 0:
+    if drawn == 0:
         no_data(ax)
+        return
+    _value_axis(ax, values, log_ok=False)
+    if drawn > 1 or always_legend:
+        ax.legend()
 
 
 def finish_figure(fig: Figure, title: str, shared_legend: Optional[Sequence[Axes]] = None) -> Figure:

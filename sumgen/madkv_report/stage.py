@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Sequence, Tuple
 
 from .plotting import PlotFunction, PlotOutcome
+from .reportfile import Part
 from .runs import Inventory, Run
 
 
@@ -14,6 +15,10 @@ class ReportContext:
     results_dir: str
     plots_rel: str  # the plots folder relative to the markdown file, e.g. "plots-p1"
     generated_at: str
+
+    @property
+    def source_note(self) -> str:
+        return f"from the logs under {self.results_dir}/ on {self.generated_at}"
 
 
 class Stage:
@@ -30,5 +35,6 @@ class Stage:
     def plots(self, inv: Inventory) -> Sequence[Tuple[str, PlotFunction]]:
         raise NotImplementedError
 
-    def markdown(self, inv: Inventory, plots: Dict[str, PlotOutcome], ctx: ReportContext) -> str:
+    def markdown(self, inv: Inventory, plots: Dict[str, PlotOutcome], ctx: ReportContext) -> List[Part]:
+        """The report: the student's starting text (str) and the generated blocks, in order."""
         raise NotImplementedError

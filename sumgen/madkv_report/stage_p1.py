@@ -11,9 +11,11 @@ from .benchviews import (
     summary_cells,
 )
 from .plotting import (
-    CLIENTS_LABEL, LAT_UNIT, METRIC_COLORS, METRIC_NAMES, TPUT_LABEL, WORKLOAD_LABEL, BarSeries,
+    CLIENTS_LABEL, LAT_UNIT, METRIC_COLORS, METRIC_NAMES, SUMMARY_TITLES, SUMMARY_YLABELS, TPUT_LABEL, WORKLOAD_LABEL,
+    BarSeries,
     LineSeries, PlotFunction, PlotOutcome, finish_figure, flat, grouped_bars, new_figure, op_color, trend_lines,
 )
+from .reportfile import Generated, Part
 from .runs import Inventory, Run
 from .stage import ReportContext, Stage
 
@@ -22,6 +24,7 @@ TREND_WORKLOADS = ["a", "c", "e"]
 TREND_CLIENTS = [10, 25, 40, 55, 70, 85]
 TREND_X = [1] + TREND_CLIENTS  # the 1-client runs start each trend line
 FUZZ_CONFIGS = [(1, "no"), (3, "no"), (3, "yes")]
+SERVER_ADDR = "127.0.0.1:3777"  # the recipes' default; the hints say to use the real one
 TESTCASES = [
     "single client, every operation",
     "single client, every operation (overwrites, deletes, scan edges)",
@@ -53,20 +56,21 @@ class Project1(Stage):
     number = 1
 
     def runs(self) -> List[Run]:
+        just, addr = "npx just p1", SERVER_ADDR
         runs = [
-            Run("testcase", f"tests/test{n}.log", f"testcase {n}", f"just p1::testcase {n}")
+            Run("testcase", f"tests/test{n}.log", f"testcase {n}", f"{just}::testcase {n} {addr}")
             for n in range(1, len(TESTCASES) + 1)
         ]
         runs += [
-            Run("fuzz", fuzz_path(n, c), f"fuzz, {fuzz_label(n, c)}", f"just p1::fuzz {n} {c}")
+            Run("fuzz", fuzz_path(n, c), f"fuzz, {fuzz_label(n, c)}", f"{just}::fuzz {n} {c} {addr}")
             for n, c in FUZZ_CONFIGS
         ]
         runs += [
-            Run("bench", bench_path(1, w), f"bench YCSB-{w.upper()}, 1 client", f"just p1::bench 1 {w}")
+            Run("bench", bench_path(1, w), f"bench YCSB-{w.upper()}, 1 client", f"{just}::bench 1 {w} {addr}")
             for w in WORKLOADS
         ]
         runs += [
-            Run("bench", bench_path(n, w), f"bench YCSB-{w.upper()}, {n} clients", f"just p1::bench {n} {w}")
+            Run("bench", bench_path(n, w), f"bench YCSB-{w.upper()}, {n} clients", f"{just}::bench {n} {w} {addr}")
             for w in TREND_WORKLOADS
             for n in TREND_CLIENTS
         ]
@@ -74,8 +78,8 @@ class Project1(Stage):
 
     def hint(self) -> str:
         return (
-            "Start a fresh server for each run (`just p1::service 0.0.0.0:3777`, ideally on"
-            " another machine; add its address to the commands), then run the missing ones."
+            "Start a fresh server for each run (`npx just p1::service 0.0.0.0:3777`, ideally on"
+            f" another machine), then run the missing ones with your server's address in place of {SERVER_ADDR}."
         )
 
     # ---- plots ---------------------------------------------------------------------
@@ -90,22 +94,18 @@ class Project1(Stage):
         def single_cli():
             if not present(single):
                 return None
-            fig, axes = new_figure(1, 3)
+            fig, axes = new_figure(1, 3, cell_h=3.2)
             cats = [w.upper() for w in WORKLOADS]
-            for ax, name, ylabel in zip(
-                axes[0],
-                ["throughput", "avg", "p99"],
-                [TPUT_LABEL, f"Average latency, all ops ({LAT_UNIT})", f"P99 latency, all ops ({LAT_UNIT})"],
-            ):
+            for ax, name in zip(axes[0], ["throughput", "avg", "p99"]):
                 grouped_bars(ax, cats, [BarSeries(name, [metric(r, name) for r in single], METRIC_COLORS[name])],
-                             WORKLOAD_LABEL, ylabel)
+                             WORKLOAD_LABEL, SUMMARY_YLABELS[name], SUMMARY_TITLES[name], log_ok=name != "throughput")
             return finish_figure(fig, "One client: throughput and latency per YCSB workload")
 
         def single_cli_op_lats():
             if not present(single):
                 return None
             metrics = (["p50"] if any_p50(single) else []) + ["avg", "p99"]
-            fig, axes = new_figure(2, 3, cell_w=4.0, cell_h=3.2)
+            fig, axes = new_figure(2, 3, cell_h=3.1)
             for i, (w, r) in enumerate(zip(WORKLOADS, single)):
                 ax = axes[i // 3][i % 3]
                 ops = ops_of([r])
@@ -113,9 +113,8 @@ class Project1(Stage):
                     ax, ops or ["(none)"],
                     [BarSeries(METRIC_NAMES[m], [op_metric(r, op, m) for op in ops] or [None], METRIC_COLORS[m])
                      for m in metrics],
-                    "Operation", f"Latency ({LAT_UNIT})",
+                    "Operation", f"Latency ({LAT_UNIT})", f"YCSB-{w.upper()}", log_ok=True,
                 )
-                ax.set_title(f"YCSB-{w.upper()}")
             title = "One client: latency per operation (" + " / ".join(METRIC_NAMES[m] for m in metrics) + ")"
             return finish_figure(fig, title, shared_legend=flat(axes))
 
@@ -135,7 +134,8 @@ class Project1(Stage):
             fig, axes = new_figure(1, 3)
             for ax, w in zip(axes[0], TREND_WORKLOADS):
                 trend_lines(ax, [LineSeries(op, TREND_X, [op_metric(r, op, "avg") for r in trend[w]], op_color(op))
-                                 for op in ops_of(trend[w])], CLIENTS_LABEL, f"Average latency ({LAT_UNIT})", TREND_X)
+                                 for op in ops_of(trend[w])], CLIENTS_LABEL, f"Average latency ({LAT_UNIT})", TREND_X,
+                            always_legend=True)
                 ax.set_title(f"YCSB-{w.upper()}")
             return finish_figure(fig, "Average latency per operation vs. number of clients")
 
@@ -149,7 +149,8 @@ class Project1(Stage):
                 for ax, w in zip(row, TREND_WORKLOADS):
                     trend_lines(ax, [LineSeries(op, TREND_X, [op_metric(r, op, m) for r in trend[w]], op_color(op))
                                      for op in ops_of(trend[w])],
-                                CLIENTS_LABEL, f"{METRIC_NAMES[m].upper()} latency ({LAT_UNIT})", TREND_X)
+                                CLIENTS_LABEL, f"{METRIC_NAMES[m].upper()} latency ({LAT_UNIT})", TREND_X,
+                                always_legend=True)
                     ax.set_title(f"YCSB-{w.upper()}: {METRIC_NAMES[m]}")
             return finish_figure(fig, "Latency percentiles per operation vs. number of clients")
 
@@ -163,7 +164,7 @@ class Project1(Stage):
 
     # ---- markdown ------------------------------------------------------------------
 
-    def markdown(self, inv: Inventory, plots: Dict[str, PlotOutcome], ctx: ReportContext) -> str:
+    def markdown(self, inv: Inventory, plots: Dict[str, PlotOutcome], ctx: ReportContext) -> List[Part]:
         def fig(name: str, alt: str) -> str:
             return md.figure(plots[name], alt, ctx.plots_rel)
 
@@ -180,25 +181,18 @@ class Project1(Stage):
             for row in op_rows([f"YCSB-{w.upper()}", str(n)], inv.outcome(bench_path(n, w)))
         ]
 
-        parts = [
-            "# CS 739 MadKV Project 1",
-            "**Group members**: Name `email`, Name `email`",
-            md.comment(
-                f"Generated by `just p1::report` from `{ctx.results_dir}/` on {ctx.generated_at}."
-                " Write where the comment markers are; running the report again overwrites this file."
-            ),
-            md.run_status_block(inv, self.key),
-            "## Design Walkthrough",
-            md.comment("your design walkthrough here: the server's structure, the protocol between"
-                       " client and server, how concurrent requests are kept linearizable"),
-            "## Self-provided Testcases",
-            f"Found {sum(1 for i in range(1, 6) if inv.result(f'tests/test{i}.log'))} of"
-            f" {len(TESTCASES)} testcase logs:",
+        n_tests = sum(1 for i in range(1, len(TESTCASES) + 1) if inv.result(f"tests/test{i}.log"))
+        testcases = "\n\n".join([
+            f"Found the following testcase results: {n_tests} of {len(TESTCASES)} testcase logs.",
             md.table(["#", "What it shows", "Log", "Found"], md.testcase_rows(inv, TESTCASES), "clll"),
-            "### Explanations",
-            md.comment("your explanations of each testcase here: what it does and why its output is correct"),
-            *md.fuzz_section(inv, [(fuzz_label(n, c), fuzz_path(n, c)) for n, c in FUZZ_CONFIGS]),
-            "## YCSB Benchmarking",
+            "You will run some testcases during demo time.",
+        ])
+        fuzz = md.fuzz_block(
+            inv, ["Clients", "Conflict"],
+            [md.FuzzRow((str(n), c), fuzz_path(n, c), None) for n, c in FUZZ_CONFIGS],
+            [], "You will run a multi-client conflicting-keys fuzz test during demo time.",
+        )
+        bench = "\n\n".join([
             "### One client, workloads A–F",
             fig("ycsb-single-cli", "single-client throughput and latency per workload"),
             md.table(["Workload"] + SUMMARY_HEADERS, single_rows, "lrrr"),
@@ -214,10 +208,28 @@ class Project1(Stage):
             md.details("Per-operation latency, 10–85 clients",
                        md.table(["Workload", "Clients"] + OP_HEADERS, trend_op_rows, "lrlrrrrr")),
             PERCENTILE_NOTE,
+        ])
+        return [
+            "# CS 739 MadKV Project 1",
+            "**Group members**: Name `email`, Name `email`",
+            md.comment(md.EDITING_NOTE.format(stage=self.key)),
+            Generated("status", md.run_status_block(inv, self.key, ctx.source_note)),
+            "## Design Walkthrough",
+            md.fixme("add your design walkthrough text (the server's structure, the protocol between"
+                     " client and server, how concurrent requests are kept linearizable)"),
+            "## Self-provided Testcases",
+            Generated("testcases", testcases),
+            "### Explanations",
+            md.fixme("add your explanations of each testcase (what it does and why its output is correct)"),
+            "## Fuzz Testing",
+            Generated("fuzz", fuzz),
             "### Comments",
-            md.comment("your comments here: discuss the benchmark results (how throughput and latency"
-                       " change with the workload and the number of clients, and why)"),
+            md.fixme("add your comments on fuzz testing"),
+            "## YCSB Benchmarking",
+            Generated("bench", bench),
+            "### Comments",
+            md.fixme("add your discussions of benchmarking results (how throughput and latency change"
+                     " with the workload and the number of clients, and why)"),
             "## Additional Discussion",
-            md.comment("optional: anything else worth discussing"),
+            md.optional("add extra discussions if applicable"),
         ]
-        return "\n\n".join(parts) + "\n"

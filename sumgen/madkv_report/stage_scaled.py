@@ -19,10 +19,11 @@ from .benchviews import (
     summary_cells,
 )
 from .plotting import (
-    CLIENTS_LABEL, LAT_UNIT, LINESTYLES, MARKERS, METRIC_NAMES, SERIES_COLORS, TPUT_LABEL,
+    CLIENTS_LABEL, LAT_UNIT, LINESTYLES, MARKERS, METRIC_NAMES, SERIES_COLORS, SUMMARY_TITLES, SUMMARY_YLABELS, TPUT_LABEL,
     WORKLOAD_LABEL, BarSeries, LineSeries, PlotFunction, PlotOutcome, finish_figure, flat, grouped_bars, new_figure,
     op_color, trend_lines,
 )
+from .reportfile import Generated, Part
 from .runs import Inventory, Run
 from .stage import ReportContext, Stage
 
@@ -48,10 +49,15 @@ class ScaledStageText:
     sizes: Tuple[int, ...]
     trend_sizes: Tuple[int, ...]
     fuzz: Tuple[FuzzScenario, ...]
+    address: str  # the recipes' default manager address(es), put in the commands the report lists
     hint: str
     design_prompt: str
     testcase_prompt: str
+    scenarios_intro: str  # "The stage asks for ...:" before the list of scenarios
     scenarios: Tuple[str, ...]
+    # The template's sentences about what is shown at demo time.
+    testcase_demo: str
+    fuzz_demo: str
 
 
 class ScaledStage(Stage):
@@ -72,21 +78,21 @@ class ScaledStage(Stage):
         return self.text.size_label_fmt[0 if size == 1 else 1].format(size)
 
     def runs(self) -> List[Run]:
-        k = self.key
+        just, addr = f"npx just {self.key}", self.text.address
         runs = [
-            Run("fuzz", self.fuzz_path(f.size, f.crashing), f"fuzz, {f.label}", f"just {k}::fuzz {f.size} {f.crashing}")
+            Run("fuzz", self.fuzz_path(f.size, f.crashing), f"fuzz, {f.label}", f"{just}::fuzz {f.size} {f.crashing} {addr}")
             for f in self.text.fuzz
         ]
         runs += [
             Run("bench", self.bench_path(GRID_CLIENTS, w, s),
                 f"bench YCSB-{w.upper()}, {GRID_CLIENTS} clients, {self.size_label(s)}",
-                f"just {k}::bench {GRID_CLIENTS} {w} {s}")
+                f"{just}::bench {GRID_CLIENTS} {w} {s} {addr}")
             for w in WORKLOADS for s in self.text.sizes
         ]
         runs += [
             Run("bench", self.bench_path(n, TREND_WORKLOAD, s),
                 f"bench YCSB-{TREND_WORKLOAD.upper()}, {n} client{'s' if n > 1 else ''}, {self.size_label(s)}",
-                f"just {k}::bench {n} {TREND_WORKLOAD} {s}")
+                f"{just}::bench {n} {TREND_WORKLOAD} {s} {addr}")
             for s in self.text.trend_sizes for n in TREND_CLIENTS
         ]
         return runs
@@ -113,15 +119,12 @@ class ScaledStage(Stage):
         def ten_clients():
             if not present(grid_results):
                 return None
-            fig, axes = new_figure(1, 3, cell_w=4.8)
+            fig, axes = new_figure(1, 3, cell_h=3.4)
             cats = [w.upper() for w in WORKLOADS]
-            for ax, name, ylabel in zip(
-                axes[0],
-                ["throughput", "avg", "p99"],
-                [TPUT_LABEL, f"Average latency, all ops ({LAT_UNIT})", f"P99 latency, all ops ({LAT_UNIT})"],
-            ):
+            for ax, name in zip(axes[0], ["throughput", "avg", "p99"]):
                 grouped_bars(ax, cats, [BarSeries(self.size_label(s), [metric(r, name) for r in grid[s]], size_color[s])
-                                        for s in sizes], WORKLOAD_LABEL, ylabel)
+                                        for s in sizes], WORKLOAD_LABEL, SUMMARY_YLABELS[name], SUMMARY_TITLES[name],
+                             log_ok=name != "throughput")
             title = f"{GRID_CLIENTS} clients: throughput and latency per workload, by {self.text.dim_noun}"
             return finish_figure(fig, title, shared_legend=flat(axes))
 
@@ -141,16 +144,19 @@ class ScaledStage(Stage):
             if not present(grid_results):
                 return None
             metrics = (["p50"] if any_p50(grid_results) else []) + ["p99"]
-            fig, axes = new_figure(len(metrics), len(WORKLOADS), cell_w=3.3, cell_h=3.2)
-            for row, m in zip(axes, metrics):
-                for ax, (i, w) in zip(row, enumerate(WORKLOADS)):
+            # Three workloads a row (A–C, then D–F) for each metric, so the figure stays narrow.
+            per_row = 3
+            fig, axes = new_figure(len(metrics) * 2, per_row, cell_h=2.9)
+            for k, m in enumerate(metrics):
+                for i, w in enumerate(WORKLOADS):
+                    ax = axes[k * 2 + i // per_row][i % per_row]
                     ops = ops_of([grid[s][i] for s in sizes])
                     grouped_bars(ax, ops or ["(none)"], [
                         BarSeries(self.size_label(s), [op_metric(grid[s][i], op, m) for op in ops] or [None],
                                   size_color[s])
                         for s in sizes
-                    ], "Operation", f"{METRIC_NAMES[m].upper()} latency ({LAT_UNIT})")
-                    ax.set_title(f"YCSB-{w.upper()}: {METRIC_NAMES[m]}")
+                    ], "Operation", f"{METRIC_NAMES[m].upper()} latency ({LAT_UNIT})", f"YCSB-{w.upper()}: {METRIC_NAMES[m]}",
+                        log_ok=True)
             title = f"{GRID_CLIENTS} clients: latency per operation, by {self.text.dim_noun}"
             return finish_figure(fig, title, shared_legend=flat(axes))
 
@@ -183,7 +189,7 @@ class ScaledStage(Stage):
         """Testcase logs are not required at this stage, but list any that were recorded."""
         return sorted(os.path.relpath(p, results_dir) for p in glob.glob(os.path.join(results_dir, "tests", "*.log")))
 
-    def markdown(self, inv: Inventory, plots: Dict[str, PlotOutcome], ctx: ReportContext) -> str:
+    def markdown(self, inv: Inventory, plots: Dict[str, PlotOutcome], ctx: ReportContext) -> List[Part]:
         t = self.text
 
         def fig(name: str, alt: str) -> str:
@@ -214,24 +220,19 @@ class ScaledStage(Stage):
             found_tests = f"No testcase logs under `{inv.results_dir}/tests/` (optional at this stage)."
         scenario_list = "\n".join(f"- {s}" for s in t.scenarios)
 
-        parts = [
-            f"# CS 739 MadKV Project {t.number}",
-            "**Group members**: Name `email`, Name `email`",
-            md.comment(
-                f"Generated by `just {self.key}::report` from `{ctx.results_dir}/` on {ctx.generated_at}."
-                " Write where the comment markers are; running the report again overwrites this file."
-            ),
-            md.run_status_block(inv, self.key),
-            "## Design Walkthrough",
-            md.comment(t.design_prompt),
-            "## Self-provided Testcases",
-            "The stage asks for these scenarios:",
+        testcases = "\n\n".join([
+            t.scenarios_intro,
             scenario_list,
             found_tests,
-            "### Explanations",
-            md.comment(t.testcase_prompt),
-            *md.fuzz_section(inv, [(f.label, self.fuzz_path(f.size, f.crashing)) for f in t.fuzz]),
-            "## YCSB Benchmarking",
+            t.testcase_demo,
+        ])
+        fuzz = md.fuzz_block(
+            inv, [dim_header, "Crashing"],
+            [md.FuzzRow((str(f.size), f.crashing), self.fuzz_path(f.size, f.crashing), f.crashing == "yes")
+             for f in t.fuzz],
+            [f.label for f in t.fuzz], t.fuzz_demo,
+        )
+        bench = "\n\n".join([
             f"### {GRID_CLIENTS} clients, workloads A–F, {t.dim_noun} {'/'.join(map(str, t.sizes))}",
             fig("ycsb-ten-clients", f"{GRID_CLIENTS}-client throughput and latency per workload"),
             md.table(["Workload", dim_header] + SUMMARY_HEADERS, grid_rows, "lrrrr"),
@@ -246,10 +247,27 @@ class ScaledStage(Stage):
             md.details(f"Per-operation latency, YCSB-{TREND_WORKLOAD.upper()}",
                        md.table([dim_header, "Clients"] + OP_HEADERS, trend_op_rows, "rrlrrrrr")),
             PERCENTILE_NOTE,
+        ])
+        return [
+            f"# CS 739 MadKV Project {t.number}",
+            "**Group members**: Name `email`, Name `email`",
+            md.comment(md.EDITING_NOTE.format(stage=self.key)),
+            Generated("status", md.run_status_block(inv, self.key, ctx.source_note)),
+            "## Design Walkthrough",
+            md.fixme(t.design_prompt),
+            "## Self-provided Testcases",
+            Generated("testcases", testcases),
+            "### Explanations",
+            md.fixme(t.testcase_prompt),
+            "## Fuzz Testing",
+            Generated("fuzz", fuzz),
             "### Comments",
-            md.comment(f"your comments here: discuss how throughput and latency change with the {t.dim_noun}"
-                       " and the number of clients, and why"),
+            md.fixme("add your comments on fuzz testing"),
+            "## YCSB Benchmarking",
+            Generated("bench", bench),
+            "### Comments",
+            md.fixme(f"add your discussions of benchmarking results (how throughput and latency change with"
+                     f" the {t.dim_noun} and the number of clients, and why)"),
             "## Additional Discussion",
-            md.comment("optional: anything else worth discussing"),
+            md.optional("add extra discussions if applicable"),
         ]
-        return "\n\n".join(parts) + "\n"

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { benchLog, faultsSection, fuzzLog } from "./fixture-logs";
 
-const ESC = "\x1b";
 const REPORT_TIMEOUT_MS = 180_000;
 
 /** The repository root, from the source tree or from dist/: the first folder with package.json. */
@@ -47,57 +47,6 @@ function writeLog(dir: string, relpath: string, text: string | Buffer): void {
   writeFileSync(join(dir, relpath), text);
 }
 
-// ---- log fixtures, in the formats of madkv-course.md ----------------------------------
-
-function fuzzLog(outcome: string, ops: [number, number, number, number, number], colour: boolean): string {
-  const [put, swap, get, scan, del] = ops;
-  const y = (s: string) => (colour ? `${ESC}[1m${ESC}[33m${s}${ESC}[0m` : s);
-  const g = (s: string) => (colour ? `${ESC}[32m${s}${ESC}[0m` : s);
-  return [
-    y("Fuzzing starts..."),
-    `  Progress:  called 50 / ${put + swap + get + scan + del}\r  Progress:  called ${put + swap + get + scan + del}\r`,
-    y("Stopping clients..."),
-    `  Ops stats:  Put ${put}  Swap ${swap}  Get ${get}  Scan ${scan}  Delete ${del}`,
-    "  Keys freq:  [12, 9, 11, 10, 8]",
-    `${y("Fuzz testing result:")} ${g(outcome)}`,
-    "  Remaining checks queued:  3  reasonable",
-    "",
-  ].join("\n");
-}
-
-interface OpLine {
-  op: string;
-  ops: number;
-  avg: number;
-  p99: number;
-  p50?: number; // our runner's percentile lines; absent in the template's logs
-  mergedP99?: number;
-}
-
-function benchLog(wload: string, nclis: number, tput: number, ops: OpLine[], colour: boolean): string {
-  const c = (code: string, s: string) => (colour ? `${ESC}[${code}m${s}${ESC}[0m` : s);
-  const latency = (o: OpLine, i: number) =>
-    `${i === 0 ? "    Latency:" : "            "}    ${o.op.padEnd(6)}  ops ${String(o.ops).padStart(6)}` +
-    `  avg ${o.avg.toFixed(2).padStart(9)}  min     10  max   9000  p99 ${String(o.p99).padStart(6)}  us`;
-  const lines = [
-    c("1;33", "Benchmarking [Load] phase..."),
-    "  Launched 1 YCSB drivers, now waiting...",
-    c("1;33", "Benchmarking [Run] phase..."),
-    `${c("1;33", "Benchmarking results:")}  ${c("36", `YCSB-${wload}`)}  ${c("35", `${nclis} clients`)}`,
-    `  ${c("36", "[Load]")}     812 ms`,
-    "    Throughput:   12345.67 ops/sec",
-    "    Latency:    INSERT  ops   1000  avg   7777.00  min     30  max   4012  p99  99999  us",
-    `  ${c("36", "[Run] ")}    1530 ms`,
-    `    Throughput:  ${tput.toFixed(2).padStart(9)} ops/sec`,
-    ...ops.map(latency),
-  ];
-  for (const o of ops) {
-    if (o.p50 !== undefined) lines.push(`[${o.op}], 50thPercentileLatency(us), ${o.p50}`);
-    if (o.mergedP99 !== undefined) lines.push(`[${o.op}], 99thPercentileLatency(us), ${o.mergedP99}`);
-  }
-  return lines.join("\n") + "\n";
-}
-
 // ---- checks on the output -----------------------------------------------------------
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -109,7 +58,7 @@ function checkPng(path: string): void {
   assert.equal(data.subarray(12, 16).toString("latin1"), "IHDR", `${path}: first chunk is not IHDR`);
   const width = data.readUInt32BE(16);
   const height = data.readUInt32BE(20);
-  assert.ok(width >= 400 && width <= 6000, `${path}: width ${width}`);
+  assert.ok(width >= 400 && width <= 1600, `${path}: width ${width} (at most 1600 px, to be read without zooming out)`);
   assert.ok(height >= 300 && height <= 4000, `${path}: height ${height}`);
 }
 
@@ -132,7 +81,12 @@ function checkSectionsInOrder(md: string): void {
     assert.ok(at >= 0, `section "${heading}" missing or out of order`);
     from = at;
   }
-  assert.match(md, /<!-- your comments here/);
+  // Placeholders stay visible when the markdown is rendered, as the template's `*FIXME: …*` do.
+  assert.match(md, /^\*FIXME: add your design walkthrough text.*\*$/m);
+  assert.match(md, /^\*FIXME: add your comments on fuzz testing\*$/m);
+  assert.match(md, /^\*FIXME: add your discussions of benchmarking results.*\*$/m);
+  assert.match(md, /^\*OPTIONAL: add extra discussions if applicable\*$/m);
+  assert.doesNotMatch(md, /<!-- your /, "no placeholder hidden in an HTML comment");
 }
 
 /** Every figure the markdown links exists, and every PNG in the folder is linked. */
@@ -175,7 +129,7 @@ describe("sumgen report generation", () => {
     const out = join(tmp, "report");
     writeLog(results, "tests/test1.log", "PUT k1 v1\nPUT k1 not_found\n");
     writeLog(results, "tests/test2.log", "testcase 2: one client  (server 127.0.0.1:3777)\n  ok    c0 GET k1  ->  GET k1 v1\ntestcase 2: PASSED  (1/1 checks ok)\n");
-    writeLog(results, "fuzz/fuzz-1-no.log", fuzzLog("PASSED", [1000, 1000, 1500, 1000, 500], true));
+    writeLog(results, "fuzz/fuzz-1-no.log", fuzzLog("PASSED", [1000, 1000, 1500, 1000, 500], true, faultsSection(0, 0, [])));
     writeLog(results, "fuzz/fuzz-3-yes.log", fuzzLog("FAILED", [2, 3, 4, 5, 6], false));
     writeLog(results, "fuzz/fuzz-3-no.log", Buffer.from([0x00, 0xff, 0xfe, 0x1b, 0x5b, 0x0a, 0x42, 0x41]));
     writeLog(results, "bench/bench-1-a.log", benchLog("a", 1, 9876.54, [
@@ -190,13 +144,15 @@ describe("sumgen report generation", () => {
     writeLog(results, "bench/bench-10-a.log", benchLog("a", 10, 43210, [
       { op: "READ", ops: 50000, avg: 400, p99: 1500, p50: 350, mergedP99: 1400 },
       { op: "UPDATE", ops: 50000, avg: 600, p99: 2500, p50: 550, mergedP99: 2400 },
-    ], true));
+    ], true, true)); // a log from a runner that printed YCSB's lines after the block
 
     const run = report("p1", results, out);
     const stdout = run.stdout;
     assert.match(stdout.split("\n")[0], /^Runs the p1 report needs \(logs under .*p1\/\):$/);
     assert.match(stdout, /\[present {4}\] {2}fuzz, 1 client, disjoint keys {2,}fuzz\/fuzz-1-no\.log/);
-    assert.match(stdout, /\[missing {4}\] {2}testcase 3 {2,}run: just p1::testcase 3/);
+    assert.match(stdout, /\[missing {4}\] {2}testcase 3 {2,}run: npx just p1::testcase 3 127\.0\.0\.1:3777$/m);
+    assert.match(stdout, /\[missing {4}\] {2}bench YCSB-E, 85 clients {2,}run: npx just p1::bench 85 e 127\.0\.0\.1:3777$/m);
+    assert.match(stdout, /with your server's address in place of 127\.0\.0\.1:3777/);
     assert.match(stdout, /\[unparseable\] {2}fuzz, 3 clients, disjoint keys {2,}fuzz\/fuzz-3-no\.log: /);
     assert.match(stdout, /\[unparseable\] {2}bench YCSB-E, 1 client {2,}bench\/bench-1-e\.log: no \[Run\] section/);
     assert.match(stdout, /^7 of 32 runs present, 23 missing, 2 unparseable\.$/m);
@@ -209,20 +165,23 @@ describe("sumgen report generation", () => {
     assertRow(md, ["2", "single client, every operation (overwrites, deletes, scan edges)", "`tests/test2.log`", "found (3 lines), **PASSED**"]);
     assertRow(md, ["3", "several clients, disjoint keys", "`tests/test3.log`", "*missing*"]);
 
-    assertRow(md, ["1 client, disjoint keys", "`fuzz/fuzz-1-no.log`", "PASSED", "5,000"]);
-    assertRow(md, ["3 clients, shared keys", "`fuzz/fuzz-3-yes.log`", "FAILED", "20"]);
-    assert.match(md, /^\| 3 clients, disjoint keys \| `fuzz\/fuzz-3-no\.log` \| \*unparseable\* \(.+\) \| — \|$/m);
+    assertRow(md, ["1", "no", "`fuzz/fuzz-1-no.log`", "PASSED", "5,000", "no faults injected"]);
+    assertRow(md, ["3", "yes", "`fuzz/fuzz-3-yes.log`", "FAILED", "20", "faults not recorded"]);
+    assert.match(md, /^\| 3 \| no \| `fuzz\/fuzz-3-no\.log` \| \*unparseable\* \(.+\) \| — \| — \|$/m);
+    assert.match(md, /^You will run some testcases during demo time\.$/m);
+    assert.match(md, /^You will run a multi-client conflicting-keys fuzz test during demo time\.$/m);
 
     // [Run] numbers only (the [Load] INSERT line must not leak in); avg weighted by count,
-    // p99 the max per-op p99, taken from the merged percentile lines when present.
-    assertRow(md, ["YCSB-A", "9,876.5", "150.5", "780.0"]);
-    assertRow(md, ["YCSB-C", "18,000.0", "55.4", "300.0"]);
+    // p99 the max per-op p99, taken from the merged percentile lines when present; whole
+    // numbers without a decimal part.
+    assertRow(md, ["YCSB-A", "9,876.5", "150.5", "780"]);
+    assertRow(md, ["YCSB-C", "18,000", "55.4", "300"]);
     assertRow(md, ["YCSB-B", "*missing*", "—", "—"]);
     assert.match(md, /^\| YCSB-E \| \*unparseable\* \(no \[Run\] section.*\) \| — \| — \|$/m);
-    assertRow(md, ["YCSB-A", "READ", "5,000", "100.5", "90.0", "390.0", "9,000.0"]);
-    assertRow(md, ["YCSB-C", "READ", "10,000", "55.4", "—", "300.0", "9,000.0"]);
-    assertRow(md, ["YCSB-A", "10", "43,210.0", "500.0", "2,400.0"]);
-    assertRow(md, ["YCSB-A", "10", "UPDATE", "50,000", "600.0", "550.0", "2,400.0", "9,000.0"]);
+    assertRow(md, ["YCSB-A", "READ", "5,000", "100.5", "90", "390", "9,000"]);
+    assertRow(md, ["YCSB-C", "READ", "10,000", "55.4", "—", "300", "9,000"]);
+    assertRow(md, ["YCSB-A", "10", "43,210", "500", "2,400"]);
+    assertRow(md, ["YCSB-A", "10", "UPDATE", "50,000", "600", "550", "2,400", "9,000"]);
     assertRow(md, ["YCSB-E", "85", "*missing*", "—", "—"]);
     assert.doesNotMatch(md, /7,777|99,999/, "numbers of the [Load] phase must not be reported");
 
@@ -235,24 +194,76 @@ describe("sumgen report generation", () => {
     ]);
   });
 
-  test("p1 again without a terminal: overwrites without asking; stale plots are removed", () => {
+  test("p1 again: the student's text is kept, the generated blocks follow the new results, stale plots go", () => {
     const out = join(tmp, "report");
+    const mdPath = join(out, "proj1.md");
+    const written = readFileSync(mdPath, "utf8")
+      .replace("Name `email`, Name `email`", "Ada Lovelace `ada@example.edu`")
+      .replace(/^\*FIXME: add your design walkthrough text.*\*$/m, "Our server keeps one ordered map.\n\nIt answers in order.")
+      .replace("*FIXME: add your comments on fuzz testing*", "Every fuzz run passed on the first try.");
+    writeFileSync(mdPath, written + "\n## Appendix\n\nA section the report never wrote.\n");
     const empty = join(tmp, "p1-nothing-yet");
     const run = report("p1", empty, out);
-    assert.match(run.stdout, /^note: overwriting the existing .*proj1\.md \(no terminal to ask on\)$/m);
+    assert.match(run.stdout, /^Updated the generated blocks of .*proj1\.md; your text outside them is as it was\.$/m);
     assert.match(run.stdout, /^0 of 32 runs present, 32 missing, 0 unparseable\. \(The results folder .* does not exist yet\.\)$/m);
-    const md = readFileSync(join(out, "proj1.md"), "utf8");
-    checkSectionsInOrder(md);
+    const md = readFileSync(mdPath, "utf8");
+    for (const kept of [
+      "**Group members**: Ada Lovelace `ada@example.edu`",
+      "Our server keeps one ordered map.\n\nIt answers in order.",
+      "Every fuzz run passed on the first try.",
+      "## Appendix\n\nA section the report never wrote.\n",
+    ]) assert.ok(md.includes(kept), `the student's text is gone: ${kept}`);
+    assert.match(md, /^> \*\*Incomplete:\*\* 0 of 32 runs found/m);
+    assert.doesNotMatch(md, /9,876\.5/, "the old results are gone from the generated blocks");
     assert.match(md, /\*Figure `ycsb-single-cli\.png` not drawn: none of its runs are present yet\.\*/);
     assert.deepEqual(pngsIn(join(out, "plots-p1")), []);
+    assert.deepEqual(readdirSync(out).filter((f) => f.startsWith("proj1")), ["proj1.md"], "nothing written alongside");
+  });
+
+  test("on a terminal it asks nothing either: it updates the report and exits", () => {
+    const out = join(tmp, "report-tty");
+    report("p1", join(tmp, "p1-nothing-yet"), out);
+    const mdPath = join(out, "proj1.md");
+    writeFileSync(mdPath, readFileSync(mdPath, "utf8").replace("*FIXME: add your comments on fuzz testing*", "Written on a terminal."));
+    // `script` runs the command on a pseudo-terminal (stdin, stdout and stderr are TTYs).
+    // One fuzz log and no bench logs: nothing to plot, so the run is quick.
+    const results = join(tmp, "p1-one-fuzz-log");
+    writeLog(results, "fuzz/fuzz-3-yes.log", fuzzLog("PASSED", [1, 1, 1, 1, 1], false));
+    const cmd = `bash sumgen/report.sh p1 --results '${results}' --out '${out}'`;
+    const r = spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: REPORT_TIMEOUT_MS });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stdout, /\[y\/N\]|Overwrite\?/);
+    assert.match(r.stdout, /Updated the generated blocks of .*proj1\.md/);
+    const md = readFileSync(mdPath, "utf8");
+    assert.ok(md.includes("Written on a terminal."));
+    assert.match(md, /^> \*\*Incomplete:\*\* 1 of 32 runs found/m, "the blocks follow the new results");
+  });
+
+  test("a report from before the generated blocks is left as it is; the new one goes alongside", () => {
+    const out = join(tmp, "report-old");
+    mkdirSync(out, { recursive: true });
+    const old = "# CS 739 MadKV Project 1\n\n<!-- your design walkthrough here -->\n\nOur design, written by hand.\n";
+    writeFileSync(join(out, "proj1.md"), old);
+    const run = report("p1", join(tmp, "p1-nothing-yet"), out);
+    assert.equal(readFileSync(join(out, "proj1.md"), "utf8"), old, "the student's report is untouched");
+    assert.match(run.stdout, /^Left .*proj1\.md as it was: it has no BEGIN\/END GENERATED markers/m);
+    assert.match(run.stdout, /^ {2}The new report is in .*proj1\.generated\.md: a fresh report\.$/m);
+    const backups = readdirSync(out).filter((f) => /^proj1\.md\.bak-\d{8}-\d{6}$/.test(f));
+    assert.equal(backups.length, 1, `one timestamped copy: ${readdirSync(out).join(", ")}`);
+    assert.equal(readFileSync(join(out, backups[0]!), "utf8"), old);
+    assert.match(run.stdout, new RegExp(`^ {2}A copy of it is in .*${backups[0]!.replace(/\./g, "\\.")}\\.$`, "m"));
+    checkSectionsInOrder(readFileSync(join(out, "proj1.generated.md"), "utf8"));
   });
 
   test("p2: partitions dimension, fuzz scenarios and grouped plots", () => {
     const results = join(tmp, "p2");
     const out = join(tmp, "report");
-    writeLog(results, "fuzz/fuzz-3-no.log", fuzzLog("PASSED", [3000, 3000, 4500, 3000, 1500], true));
-    writeLog(results, "fuzz/fuzz-5-yes.log", fuzzLog("UNFAIR", [10, 10, 10, 10, 10], true));
-    writeLog(results, "fuzz/fuzz-3-yes.log", "Fuzz testing configuration: ...\n  Progress:  called 5 / 25000\r");
+    writeLog(results, "fuzz/fuzz-3-no.log", "Fuzz testing configuration: ...\n  Progress:  called 5 / 25000\r");
+    // Labelled crashing, but the harness recorded no fault: the report must not claim one.
+    writeLog(results, "fuzz/fuzz-3-yes.log", fuzzLog("PASSED", [3000, 3000, 4500, 3000, 1500], true, faultsSection(0, 17, [])));
+    writeLog(results, "fuzz/fuzz-5-yes.log", fuzzLog("UNFAIR", [10, 10, 10, 10, 10], true, faultsSection(4, 3, [
+      [10.04, "s1", "killed (SIGKILL)"], [12, "s2", "killed (SIGKILL)"], [18.5, "s1", "restarted"], [20.9, "s2", "restarted"],
+    ])));
     const readUpdate = (tput: number, avg: number, colour: boolean, wload = "a", nclis = 10) =>
       benchLog(wload, nclis, tput, [
         { op: "READ", ops: 50000, avg, p99: avg * 4, p50: avg - 10, mergedP99: avg * 3 },
@@ -269,23 +280,28 @@ describe("sumgen report generation", () => {
 
     const run = report("p2", results, out);
     assert.match(run.stdout.split("\n")[0], /^Runs the p2 report needs/);
-    assert.match(run.stdout, /\[missing {4}\] {2}bench YCSB-B, 10 clients, 3 partitions {2,}run: just p2::bench 10 b 3/);
+    assert.match(run.stdout, /\[missing {4}\] {2}bench YCSB-B, 10 clients, 3 partitions {2,}run: npx just p2::bench 10 b 3 127\.0\.0\.1:3666$/m);
     assert.match(run.stdout, /^7 of 27 runs present, 18 missing, 2 unparseable\.$/m);
 
     const md = readFileSync(join(out, "proj2.md"), "utf8");
     assert.match(md, /^# CS 739 MadKV Project 2$/m);
     checkSectionsInOrder(md);
-    assertRow(md, ["3 partitions, no crashes", "`fuzz/fuzz-3-no.log`", "PASSED", "15,000"]);
-    assertRow(md, ["5 partitions, servers 1 and 2 killed and restarted", "`fuzz/fuzz-5-yes.log`", "UNFAIR", "50"]);
-    assert.match(md, /^\| 3 partitions, server 1 killed halfway and restarted \| `fuzz\/fuzz-3-yes\.log` \| \*unparseable\* \(no 'Fuzz testing result:' line.*\) \| — \|$/m);
-    assertRow(md, ["YCSB-A", "1", "20,000.0", "150.0", "600.0"]);
-    assertRow(md, ["YCSB-A", "3", "45,000.0", "120.0", "480.0"]);
-    assertRow(md, ["YCSB-C", "5", "70,000.0", "70.0", "300.0"]);
+    assert.match(md, /^\| 3 \| no \| `fuzz\/fuzz-3-no\.log` \| \*unparseable\* \(no 'Fuzz testing result:' line.*\) \| — \| — \|$/m);
+    assertRow(md, ["3", "yes", "`fuzz/fuzz-3-yes.log`", "PASSED", "15,000",
+      "**labelled crashing, but no fault was recorded in the log**; 17 operations retried"]);
+    assertRow(md, ["5", "yes", "`fuzz/fuzz-5-yes.log`", "UNFAIR", "50",
+      "s1 killed at 10.0 s of 41.0 s, restarted at 18.5 s; s2 killed at 12.0 s, restarted at 20.9 s; 3 operations retried"]);
+    assert.doesNotMatch(md, /^\| 3 partitions, server 1 killed halfway/m, "a run's name is not reported as what happened");
+    assert.match(md, /^You will run the described testcase during demo time\.$/m);
+    assert.match(md, /^You will run a crashing\/recovering fuzz test during demo time\.$/m);
+    assertRow(md, ["YCSB-A", "1", "20,000", "150", "600"]);
+    assertRow(md, ["YCSB-A", "3", "45,000", "120", "480"]);
+    assertRow(md, ["YCSB-C", "5", "70,000", "70", "300"]);
     assertRow(md, ["YCSB-F", "5", "*missing*", "—", "—"]);
-    assertRow(md, ["1", "1", "5,000.0", "75.0", "300.0"]);
-    assertRow(md, ["1", "10", "20,000.0", "150.0", "600.0"]); // the trend reuses the 10-client run
-    assertRow(md, ["5", "20", "90,000.0", "180.0", "720.0"]);
-    assertRow(md, ["5", "20", "READ", "50,000", "120.0", "110.0", "360.0", "9,000.0"]);
+    assertRow(md, ["1", "1", "5,000", "75", "300"]);
+    assertRow(md, ["1", "10", "20,000", "150", "600"]); // the trend reuses the 10-client run
+    assertRow(md, ["5", "20", "90,000", "180", "720"]);
+    assertRow(md, ["5", "20", "READ", "50,000", "120", "110", "360", "9,000"]);
     assert.match(md, /^\| 5 \| 30 \| \*unparseable\* \(no 'Benchmarking results:' block.*\) \| — \| — \|$/m);
 
     checkFigures(md, out, "plots-p2", [
@@ -299,11 +315,14 @@ describe("sumgen report generation", () => {
   test("p3: with no results at all, the report lists every run as missing and draws nothing", () => {
     const out = join(tmp, "report-p3");
     const run = report("p3", join(tmp, "p3-absent"), out);
-    assert.match(run.stdout, /\[missing {4}\] {2}fuzz, rf=5, all replicas healthy {2,}run: just p3::fuzz 5 no/);
+    assert.match(run.stdout, /\[missing {4}\] {2}fuzz, rf=5, all replicas healthy {2,}run: npx just p3::fuzz 5 no 127\.0\.0\.1:3666,/);
     assert.match(run.stdout, /^0 of 26 runs present, 26 missing, 0 unparseable\./m);
     const md = readFileSync(join(out, "proj3.md"), "utf8");
     checkSectionsInOrder(md);
-    assertRow(md, ["rf=5, all replicas healthy", "`fuzz/fuzz-5-no.log`", "*missing*", "—"]);
+    assertRow(md, ["5", "no", "`fuzz/fuzz-5-no.log`", "*missing*", "—", "—"]);
+    assert.match(run.stdout, /run: npx just p3::bench 10 d 3 127\.0\.0\.1:3666,127\.0\.0\.1:3667,127\.0\.0\.1:3668$/m);
+    assert.match(md, /^You will run the four described testcase scenarios during demo time\.$/m);
+    assert.match(md, /^You may be asked to run a crashing fuzz test during demo time\.$/m);
     assertRow(md, ["YCSB-D", "3", "*missing*", "—", "—"]);
     checkFigures(md, out, "plots-p3", []);
   });

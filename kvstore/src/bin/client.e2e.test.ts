@@ -2,7 +2,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { SingleServerClient } from '../client/single-server-client';
 import { type StartedServer, binPath, freePort, runToCompletion, startListening } from '../testing/spawn-node';
+import { parseAddress } from '../wire/address';
 
 const started: StartedServer[] = [];
 after(async () => {
@@ -36,6 +38,42 @@ test('end of input without STOP exits cleanly', async () => {
   assert.equal(r.stdout, 'PUT k not_found\nGET k v\n');
 });
 
+/**
+ * A reader slower than the client: it reads nothing for a moment, then takes its input in
+ * small chunks with pauses, and prints how many lines it got and the last one.
+ */
+const SLOW_READER = `
+let lines = 0, last = '', partial = '';
+setTimeout(() => {
+  process.stdin.on('data', (chunk) => {
+    const parts = (partial + chunk).split('\\n');
+    partial = parts.pop();
+    lines += parts.length;
+    if (parts.length > 0) last = parts[parts.length - 1];
+    process.stdin.pause();
+    setTimeout(() => process.stdin.resume(), 1);
+  });
+  process.stdin.on('end', () => process.stdout.write(lines + ' ' + JSON.stringify(last) + ' ' + JSON.stringify(partial)));
+}, 300);
+`;
+
+test('a reader slower than the client still gets every line: the client exits only once stdout is flushed', async () => {
+  const s = await server();
+  const loader = new SingleServerClient(parseAddress(s.address));
+  const value = 'v'.repeat(100);
+  const keys = Array.from({ length: 10_000 }, (_, i) => `key${String(i).padStart(5, '0')}`);
+  await Promise.all(keys.map((k) => loader.put(k, value)));
+  loader.close();
+  const pipeline = `${JSON.stringify(process.execPath)} ${JSON.stringify(binPath('client'))} --server ${s.address} | ${JSON.stringify(process.execPath)} -e '${SLOW_READER.replace(/'/g, `'\\''`)}'`;
+  for (const input of ['SCAN key00000 key99999\nSTOP\n', 'SCAN key00000 key99999\n']) {
+    const r = await runToCompletion('/bin/sh', ['-c', pipeline], input, { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    // SCAN ... BEGIN, 10,000 pairs, SCAN END (and STOP): every line whole, the last one included.
+    const stop = input.includes('STOP');
+    assert.equal(r.stdout, `${10_002 + (stop ? 1 : 0)} ${JSON.stringify(stop ? 'STOP' : 'SCAN END')} ""`, `input ${JSON.stringify(input)}`);
+  }
+});
+
 test('malformed lines get exactly one ERROR line each and never reach a server', async () => {
   // No server listens here: a line that reached for one would hang the client.
   const port = await freePort();
@@ -54,11 +92,11 @@ test('malformed lines mixed with good ones: the good ones still work, in order',
   assert.deepEqual(r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split(' ')[0]), ['PUT', 'ERROR', 'GET', 'ERROR', 'GET']);
 });
 
-test('keys and values with punctuation pass through unchanged', async () => {
+test('keys and values with punctuation and DEL (0x7f) pass through unchanged; tabs separate tokens', async () => {
   const s = await server();
-  const v = '_!"#$%&\'()*+,-./:;<=>?@[\\]^`{|}~';
-  const r = await client(s.address, `PUT usertable_user1 ${v}\nGET usertable_user1\n`);
-  assert.equal(r.stdout, `PUT usertable_user1 not_found\nGET usertable_user1 ${v}\n`);
+  const v = '_!"#$%&\'()*+,-./:;<=>?@[\\]^`{|}~\x7f';
+  const r = await client(s.address, `PUT usertable_user1 ${v}\nGET\tusertable_user1\nPUT \t k\x7f\t\x7f\nSCAN k k\x7f\n`);
+  assert.equal(r.stdout, `PUT usertable_user1 not_found\nGET usertable_user1 ${v}\nPUT k\x7f not_found\nSCAN k k\x7f BEGIN\n  k\x7f \x7f\nSCAN END\n`);
 });
 
 test('a client started before its server retries until the server is up', async () => {

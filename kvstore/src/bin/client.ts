@@ -5,7 +5,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { exitOnClosedStdout, fail } from '../common/process-exit';
+import { exitOnClosedStdout, exitWhenFlushed, fail } from '../common/process-exit';
 import { type ClientTarget, connectClient } from '../client/connect';
 import type { KvClient } from '../client/kv-client';
 import { DEFAULT_RETRY_POLICY } from '../client/retry-policy';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   }
   await runStdioClient(client, process.stdin, process.stdout);
   client.close();
-  process.exit(0);
+  await exitWhenFlushed(0);
 }
 
 main().catch((err: unknown) => fail((err as Error).stack ?? String(err)));

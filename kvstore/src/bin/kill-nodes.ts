@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** Stops the processes a stage registered in its pid directory (never by name): SIGTERM, then SIGKILL. */
+/** Stops the processes a stage registered in this checkout's pid directory (never by name): SIGTERM, then SIGKILL. */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { liveProcesses, processStartTime } from '../common/pid-registry';
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
 
   const targets = liveProcesses(args.stage, undefined, args.role);
   if (targets.length === 0) {
-    console.log(`no running ${args.stage} processes${args.role ? ` with role ${args.role}` : ''}`);
+    console.log(`no running ${args.stage} processes${args.role ? ` with role ${args.role}` : ''} started from this checkout`);
     return;
   }
   for (const t of targets) {

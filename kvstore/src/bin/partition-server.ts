@@ -49,6 +49,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
+  if (server.tookOverLockOf !== undefined) log(`took over the stale lock of pid ${server.tookOverLockOf} on ${args['backer-path']} (that process is gone)`);
   const r = server.group.recovery;
   log(`recovered ${args['backer-path']} in ${Date.now() - started} ms: snapshot at ${r.snapshotIndex}, ${r.replayed} log records replayed${r.tornTailBytes ? `, torn tail of ${r.tornTailBytes} bytes cut off` : ''}`);
 

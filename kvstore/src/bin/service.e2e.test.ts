@@ -38,7 +38,17 @@ test('prints the recipe a node id stands for', async () => {
 test('an unknown node id is a one-line error naming the valid ones', async () => {
   const r = await service(['--node', 's7', '--servers', SERVERS]);
   assert.notEqual(r.code, 0);
-  assert.equal(r.stderr, "error: unknown node 's7': valid nodes are m (the manager) and s0, s1, s2 (one per address in the server list)\n");
+  assert.equal(r.stderr, "error: unknown node 's7': valid nodes are m (the manager) and s0, s1, s2 (one per address in the server list; m.0 and sX.0 name the same nodes)\n");
+});
+
+test("the template's replica ids m.0 and sX.0 run the same node; other replicas are refused", async () => {
+  const s1 = await service(['--node', 's1.0', '--manager', '127.0.0.1:3666', '--servers', SERVERS, '--backer-prefix', './backer', '--dry-run']);
+  assert.equal(s1.stdout, 'madkv service s1.0: just p2::server 1 127.0.0.1:3666 3778 ./backer.s1\n');
+  const m = await service(['--node', 'm.0', '--manager', '127.0.0.1:3666', '--servers', SERVERS, '--dry-run']);
+  assert.equal(m.stdout, `madkv service m.0: just p2::manager 3666 ${SERVERS}\n`);
+  const r = await service(['--node', 's1.1', '--servers', SERVERS]);
+  assert.notEqual(r.code, 0);
+  assert.equal(r.stderr, "error: node 's1.1' is replica 1 of partition 1, but p2 has no replicas: use s1 (or s1.0)\n");
 });
 
 test('runs the recipe through $JUST, passes SIGTERM on and exits with its code', async () => {

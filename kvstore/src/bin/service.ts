@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `service --node sX --manager <m> --servers <list> --backer-prefix <p>`: runs the
- * component a node id stands for (m: the manager; sX: server X) through its p2
+ * component a node id stands for (m or m.0: the manager; sX or sX.0: server X) through its p2
  * recipe, deriving the arguments by the template's convention (see
  * cluster/service-args.ts), then launching it as `runner service` does: in the
  * foreground, signals passed on, its exit code ours.
@@ -20,9 +20,9 @@ async function main(): Promise<void> {
   const args = await yargs(hideBin(process.argv))
     .scriptName('service')
     .usage(
-      '$0 --node <m|sX> --manager <host:port> --servers <host:port,...> --backer-prefix <path>\n\nRuns node m (the manager) or sX (server X, on the port of the X-th address of --servers,\nstoring under <backer-prefix>.sX) through its p2 recipe.',
+      '$0 --node <m|sX> --manager <host:port> --servers <host:port,...> --backer-prefix <path>\n\nRuns node m (the manager) or sX (server X, on the port of the X-th address of --servers,\nstoring under <backer-prefix>.sX) through its p2 recipe. The template\'s m.0 and sX.0 name the same nodes.',
     )
-    .option('node', { type: 'string', default: 's0', describe: 'm for the manager, sX for server X' })
+    .option('node', { type: 'string', default: 's0', describe: 'm (or m.0) for the manager, sX (or sX.0) for server X' })
     .option('manager', { type: 'string', default: '127.0.0.1:3666', describe: 'manager address (the manager listens on its port)' })
     .option('servers', { type: 'string', default: '127.0.0.1:3777,127.0.0.1:3778,127.0.0.1:3779', describe: 'server addresses, comma-separated, partition 0 first' })
     .option('backer-prefix', { type: 'string', default: './backer', describe: 'server X stores under <backer-prefix>.sX' })

@@ -3,7 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { SingleServerClient } from '../client/single-server-client';
-import { exitOnClosedStdout, fail } from '../common/process-exit';
+import { exitOnClosedStdout, exitWhenFlushed, fail } from '../common/process-exit';
 import { CaseLog } from '../testcases/case-runner';
 import { P1_TESTCASES } from '../testcases/p1-cases';
 import { parseAddress } from '../wire/address';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   await tc.run(() => new SingleServerClient(address), log);
   const verdict = log.failures === 0 ? 'PASSED' : 'FAILED';
   log.say(`testcase ${args.num}: ${verdict}  (${log.steps - log.failures}/${log.steps} checks ok)`);
-  process.exit(log.failures === 0 ? 0 : 1);
+  await exitWhenFlushed(log.failures === 0 ? 0 : 1);
 }
 
 main().catch((err: unknown) => fail((err as Error).stack ?? String(err)));

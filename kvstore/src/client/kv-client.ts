@@ -16,13 +16,20 @@ export interface KvClient {
   get(key: string): Promise<string | null>;
   /** Removes key; true if it existed. */
   delete(key: string): Promise<boolean>;
-  /** Pairs with start <= key <= end, sorted by key. */
+  /** Pairs with start <= key <= end, sorted by key, all at once (`execute` of a SCAN does the same). */
   scan(start: string, end: string): Promise<KvPair[]>;
+  /**
+   * The same pairs as a stream of pages, in key order, fetched as the caller consumes them:
+   * any range in bounded memory. Each page is read at one instant; see the README's SCAN
+   * guarantee for what holds across pages.
+   */
+  scanPages(start: string, end: string): AsyncIterable<KvPair[]>;
   close(): void;
 }
 
 export abstract class KvClientBase implements KvClient {
   abstract execute<C extends KvCommand>(cmd: C): Promise<KvResultOf<C>>;
+  abstract scanPages(start: string, end: string): AsyncIterable<KvPair[]>;
   abstract close(): void;
 
   async put(key: string, value: string): Promise<boolean> {

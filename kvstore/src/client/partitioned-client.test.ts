@@ -16,7 +16,7 @@ import { type Reply, errorReply } from '../wire/envelope';
 import { parseKvRequest } from '../wire/kv-messages';
 import { RpcServer } from '../wire/rpc-server';
 import type { KvClient } from './kv-client';
-import { PartitionedClient } from './partitioned-client';
+import { PartitionedClient, partitionPageLimits } from './partitioned-client';
 import type { RetryPolicy } from './retry-policy';
 
 const FAST_BACKOFF = { initialMs: 10, maxMs: 50 };
@@ -33,6 +33,7 @@ class FakePartitionServer {
   readonly keysSeen = new Set<string>();
   readonly sessionClients = new Set<string>();
   requests = 0;
+  scanRequests = 0;
   refused = 0;
   /** Apply the next mutation, then drop the connection instead of replying (a crash between apply and reply). */
   loseNextMutationReply = false;
@@ -59,6 +60,7 @@ class FakePartitionServer {
       this.keysSeen.add(key);
     }
     if (typeof req !== 'string' && req.session) this.sessionClients.add(req.session.client);
+    if (typeof req !== 'string' && req.cmd.op === 'scan') this.scanRequests++;
     if (this.loseNextMutationReply && typeof req !== 'string' && isMutation(req.cmd)) {
       this.loseNextMutationReply = false;
       this.lostReplies++;
@@ -292,4 +294,25 @@ test('a restarted manager relearns the servers from their heartbeats', async () 
   const cl = client(c);
   assert.equal(await cl.get('before'), '1');
   assert.equal(m.service.ready, true);
+});
+
+test('a SCAN larger than a page is fetched page by page from every partition and merged in key order', async () => {
+  const c = await cluster(3);
+  const cl = client(c);
+  const value = 'v'.repeat(4000);
+  const keys = Array.from({ length: 1000 }, (_, i) => `big${String(i).padStart(5, '0')}`);
+  await Promise.all(keys.map((k) => cl.put(k, value)));
+  const got: string[] = [];
+  for await (const page of cl.scanPages('big', 'big99999')) for (const [k, v] of page) if (v === value) got.push(k);
+  assert.deepEqual(got, keys);
+  // About 1.3 MB a partition, against pages of at most 1 MiB.
+  for (const s of c.servers) assert.ok(s.scanRequests >= 2, `partition ${s.partition} was asked ${s.scanRequests} times`);
+  assert.deepEqual(await cl.scan('big00500', 'big00502'), keys.slice(500, 503).map((k) => [k, value]));
+});
+
+test('with many partitions each is asked for smaller pages, so all their pages together stay bounded', () => {
+  assert.deepEqual(partitionPageLimits(1), { maxPairs: 10_000, maxBytes: 1024 * 1024 });
+  assert.deepEqual(partitionPageLimits(3), { maxPairs: 10_000, maxBytes: 1024 * 1024 });
+  assert.equal(partitionPageLimits(50).maxBytes, Math.floor((8 * 1024 * 1024) / 100));
+  assert.equal(partitionPageLimits(500).maxBytes, 64 * 1024, 'but never tiny');
 });

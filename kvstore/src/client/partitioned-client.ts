@@ -6,12 +6,12 @@
  *
  * One session spans every partition, so each mutation has a sequence number
  * unique across the client and a retry to any server is answered exactly once.
- * A SCAN goes to every partition at once; each part is retried on its own (a
- * down partition stalls the SCAN until it is back) and the sorted parts are
- * merged. That SCAN is not atomic across partitions, which stage 2 allows: each
- * pair comes from a valid moment of its own partition.
+ * A SCAN goes to every partition at once, page by page; each page is retried on
+ * its own (a down partition stalls the SCAN until it is back) and the sorted page
+ * streams are merged. That SCAN is not atomic across partitions, which stage 2
+ * allows: each pair comes from a valid moment of its own partition.
  */
-import { type KvCommand, type KvPair, type KvResultOf, compareKeys, isMutation } from '../kv/command';
+import { type KvCommand, type KvPair, type KvResultOf, type PageLimits, compareKeys, isMutation } from '../kv/command';
 import { type Address, parseAddress } from '../wire/address';
 import { isRecord } from '../wire/envelope';
 import { type KvRequest } from '../wire/kv-messages';
@@ -22,7 +22,22 @@ import { ClientSession } from './client-session';
 import { KvRequestError } from './errors';
 import { KvClientBase, checkedResult } from './kv-client';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
+import { mergeScanPages } from './scan-merge';
+import { CLIENT_PAGE_LIMITS, collectPages, fetchScanPages } from './scan-pages';
 import { ServerChannel } from './server-channel';
+
+/**
+ * Bytes of pages a SCAN may hold across all partitions (each holds the page being merged
+ * and one fetched ahead): with many partitions, each is asked for smaller pages.
+ */
+const SCAN_BUFFER_BYTES = 8 * 1024 * 1024;
+const MIN_PAGE_BYTES = 64 * 1024;
+
+/** The page size each of `partitions` streams asks for, so that their pages together stay within SCAN_BUFFER_BYTES. */
+export function partitionPageLimits(partitions: number): PageLimits {
+  const share = Math.floor(SCAN_BUFFER_BYTES / (2 * Math.max(1, partitions)));
+  return { maxPairs: CLIENT_PAGE_LIMITS.maxPairs, maxBytes: Math.max(MIN_PAGE_BYTES, Math.min(CLIENT_PAGE_LIMITS.maxBytes, share)) };
+}
 
 /** A map as the client uses it: one channel per partition. */
 interface Routing {
@@ -45,7 +60,7 @@ export class PartitionedClient extends KvClientBase {
   }
 
   async execute<C extends KvCommand>(cmd: C): Promise<KvResultOf<C>> {
-    if (cmd.op === 'scan') return (await this.scanAll(cmd.start, cmd.end)) as KvResultOf<C>;
+    if (cmd.op === 'scan') return { op: 'scan', pairs: await collectPages(this.scanPages(cmd.start, cmd.end)) } as KvResultOf<C>;
     const tag = isMutation(cmd) ? this.session.begin() : undefined;
     const request: KvRequest = tag ? { type: 'kv', cmd, session: tag } : { type: 'kv', cmd };
     let used: Routing | undefined;
@@ -76,16 +91,15 @@ export class PartitionedClient extends KvClientBase {
     for (const c of this.channels.values()) c.close();
   }
 
-  private async scanAll(start: string, end: string): Promise<KvResultOf<{ op: 'scan'; start: string; end: string }>> {
-    if (compareKeys(start, end) > 0) return { op: 'scan', pairs: [] };
-    const cmd = { op: 'scan', start, end } as const;
-    const request: KvRequest = { type: 'kv', cmd };
+  async *scanPages(start: string, end: string): AsyncGenerator<KvPair[]> {
+    if (compareKeys(start, end) > 0) return;
     const routing = await this.currentRouting();
+    const limits = partitionPageLimits(routing.channels.length);
     // The map is fixed for a cluster's life, so the parts follow the map the SCAN started with.
-    const parts = await Promise.all(
-      routing.channels.map(async (channel) => checkedResult(cmd, await callWithRetry(() => channel, request, this.policy, { isOpen: () => !this.closed })).pairs),
+    const parts = routing.channels.map((channel) =>
+      fetchScanPages(start, end, (request) => callWithRetry(() => channel, request, this.policy, { isOpen: () => !this.closed }), limits),
     );
-    return { op: 'scan', pairs: mergeSorted(parts) };
+    yield* mergeScanPages(parts);
   }
 
   private currentRouting(): Promise<Routing> {
@@ -130,11 +144,4 @@ export class PartitionedClient extends KvClientBase {
     });
     return { map, channels };
   }
-}
-
-/** Merges per-partition sorted lists into one list sorted by key (byte order). */
-export function mergeSorted(parts: KvPair[][]): KvPair[] {
-  const all = parts.flat();
-  // The input is a few sorted runs, which the engine's merge sort (TimSort) merges in about n·log(runs).
-  return all.sort((a, b) => compareKeys(a[0], b[0]));
 }

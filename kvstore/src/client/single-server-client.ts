@@ -3,13 +3,14 @@
  * requests in flight. Connection failures and timeouts are retried with
  * backoff; mutations carry a session tag, so a retry never applies twice.
  */
-import { type KvCommand, type KvResultOf, isMutation } from '../kv/command';
+import { type KvCommand, type KvPair, type KvResultOf, isMutation } from '../kv/command';
 import type { Address } from '../wire/address';
 import type { KvRequest } from '../wire/kv-messages';
 import { callWithRetry } from './call-with-retry';
 import { ClientSession } from './client-session';
 import { KvClientBase, checkedResult } from './kv-client';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
+import { collectPages, fetchScanPages } from './scan-pages';
 import { ServerChannel } from './server-channel';
 
 export class SingleServerClient extends KvClientBase {
@@ -23,6 +24,7 @@ export class SingleServerClient extends KvClientBase {
   }
 
   async execute<C extends KvCommand>(cmd: C): Promise<KvResultOf<C>> {
+    if (cmd.op === 'scan') return { op: 'scan', pairs: await collectPages(this.scanPages(cmd.start, cmd.end)) } as KvResultOf<C>;
     const tag = isMutation(cmd) ? this.session.begin() : undefined;
     const request: KvRequest = tag ? { type: 'kv', cmd, session: tag } : { type: 'kv', cmd };
     try {
@@ -31,6 +33,10 @@ export class SingleServerClient extends KvClientBase {
     } finally {
       if (tag) this.session.finish(tag);
     }
+  }
+
+  scanPages(start: string, end: string): AsyncIterable<KvPair[]> {
+    return fetchScanPages(start, end, (request) => callWithRetry(() => this.channel, request, this.policy, { isOpen: () => !this.closed }));
   }
 
   close(): void {

@@ -27,7 +27,7 @@ test('a node id that is not m or a listed server is refused, naming the valid id
   for (const node of ['s3', 'x', 'S0', 's', 's01', 's-1', 'm0', '', ' s0']) {
     const r = serviceCommand(node, MANAGER, SERVERS, './backer');
     assert.equal(typeof r, 'string', node);
-    assert.equal(r, `unknown node '${node}': valid nodes are m (the manager) and s0, s1, s2 (one per address in the server list)`);
+    assert.equal(r, `unknown node '${node}': valid nodes are m (the manager) and s0, s1, s2 (one per address in the server list; m.0 and sX.0 name the same nodes)`);
   }
   const many = Array.from({ length: 10 }, (_, i) => `127.0.0.1:${4000 + i}`).join(',');
   assert.match(serviceCommand('s10', MANAGER, many, 'b') as string, /valid nodes are m \(the manager\) and s0 … s9/);
@@ -40,4 +40,18 @@ test('malformed addresses and impossible lists are one-line errors', () => {
   assert.match(serviceCommand('m', MANAGER, '', 'b') as string, /server list is empty/);
   const tooMany = Array.from({ length: 51 }, (_, i) => `127.0.0.1:${4000 + i}`).join(',');
   assert.match(serviceCommand('m', MANAGER, tooMany, 'b') as string, /at most 50/);
+});
+
+test("the template's replica ids: m.0 is m and sP.0 is sP (p2 has one replica of each)", () => {
+  assert.deepEqual(serviceCommand('m.0', MANAGER, SERVERS, './backer'), serviceCommand('m', MANAGER, SERVERS, './backer'));
+  assert.deepEqual(serviceCommand('s1.0', MANAGER, SERVERS, './backer'), { recipe: 'server', args: ['1', MANAGER, '3778', './backer.s1'] });
+  assert.deepEqual(serviceCommand('s0.0', MANAGER, SERVERS, '/data/kv'), { recipe: 'server', args: ['0', MANAGER, '3777', '/data/kv.s0'] });
+});
+
+test('other replica ids are refused: p2 has no replicas', () => {
+  assert.equal(serviceCommand('m.1', MANAGER, SERVERS, './backer'), "node 'm.1' is manager replica 1, but p2 has no replicas: use m (or m.0)");
+  assert.equal(serviceCommand('s2.3', MANAGER, SERVERS, './backer'), "node 's2.3' is replica 3 of partition 2, but p2 has no replicas: use s2 (or s2.0)");
+  for (const node of ['s3.0', 'm.', 's1.', 's1.x', 'm.-1', 's1.0.0']) {
+    assert.match(serviceCommand(node, MANAGER, SERVERS, './backer') as string, new RegExp(`^unknown node '${node.replace(/\./g, '\\.')}': valid nodes are`), node);
+  }
 });

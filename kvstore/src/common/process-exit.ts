@@ -1,4 +1,5 @@
 /** Process-level exits shared by the entry points. */
+import type { Writable } from 'node:stream';
 
 /** Prints one line on stderr and exits non-zero: for errors a user can act on. */
 export function fail(message: string, code = 1): never {
@@ -34,4 +35,18 @@ export function exitOnClosedStdout(): void {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
+}
+
+/** Resolves once everything written to `stream` so far has been handed to the OS (or the stream failed). */
+export function flushed(stream: Writable): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+/**
+ * Exits with `code` once stdout and stderr are flushed. Writes to a pipe are asynchronous, and
+ * process.exit drops whatever is still queued: `client | tail` would lose the end of the output.
+ */
+export async function exitWhenFlushed(code: number): Promise<never> {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
 }

@@ -1,20 +1,22 @@
 /**
  * A Raft node's storage on disk, in one folder:
  *
+ *   <dir>/LOCK         StorageLock: one process at a time on this storage
  *   <dir>/log/         DurableLog segments (index, term, payload per entry; group-commit fsync)
  *   <dir>/hard-state   term and vote (HardStateStore: temp file, fsync, rename, fsync folder)
  *   <dir>/snapshots/   the newest state-machine snapshot (SnapshotStore)
  *
- * openDiskStorage is the one place that opens the folder, so it is where exclusive
- * ownership of it would be taken. On open it reconciles the log with the snapshot
- * (recovery.ts): a crash between saving an installed snapshot and resetting the log is
- * repaired here.
+ * openDiskStorage is the one place that opens the folder: it takes the folder's lock first
+ * (unless the caller holds it) and releases it on close. On open it reconciles the log with
+ * the snapshot (recovery.ts): a crash between saving an installed snapshot and resetting
+ * the log is repaired here.
  */
 import * as path from 'node:path';
 import { DurableLog, type DurableLogOptions } from '../storage/durable-log';
 import { HardStateStore, INITIAL_TERM_AND_VOTE, type TermAndVote, termAndVoteCodec } from '../storage/hard-state';
 import { SnapshotStore } from '../storage/snapshot-store';
 import { StorageCorruptionError } from '../storage/errors';
+import { StorageLock } from '../storage/storage-lock';
 import { reconcileLog } from './recovery';
 import type { RaftLogStore, RaftSnapshotStore, RaftStableStore, RaftStorage } from './storage';
 import { type Entry, type HardState, NONE, type Snapshot } from './types';
@@ -22,6 +24,8 @@ import { type Entry, type HardState, NONE, type Snapshot } from './types';
 export interface DiskStorageOptions extends DurableLogOptions {
   /** Told when open had to repair the log against the snapshot. */
   onRepair?: (what: string) => void;
+  /** The caller already holds the lock on the folder (and releases it); otherwise open takes it and close releases it. */
+  heldLock?: StorageLock;
 }
 
 function asBuffer(data: Uint8Array): Buffer {
@@ -101,8 +105,21 @@ class DiskSnapshotStore implements RaftSnapshotStore {
   }
 }
 
-/** Opens (creating if needed) a node's storage under `dir`, repairing the log against the snapshot. */
+/**
+ * Opens (creating if needed) a node's storage under `dir`, repairing the log against the
+ * snapshot. Throws StorageLockedError if another live process holds the folder.
+ */
 export async function openDiskStorage(dir: string, options: DiskStorageOptions = {}): Promise<RaftStorage> {
+  const ownLock = options.heldLock === undefined ? await StorageLock.acquire(dir) : undefined;
+  try {
+    return await openLocked(dir, options, ownLock);
+  } catch (err) {
+    ownLock?.release();
+    throw err;
+  }
+}
+
+async function openLocked(dir: string, options: DiskStorageOptions, ownLock: StorageLock | undefined): Promise<RaftStorage> {
   const logOptions: DurableLogOptions = options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes };
   const log = await DurableLog.open(path.join(dir, 'log'), logOptions);
   const hard = await HardStateStore.open(path.join(dir, 'hard-state'), termAndVoteCodec, INITIAL_TERM_AND_VOTE);
@@ -123,6 +140,12 @@ export async function openDiskStorage(dir: string, options: DiskStorageOptions =
     log: new DiskLogStore(log),
     stable: new DiskStableStore(hard),
     snapshots,
-    close: () => log.close(),
+    close: async () => {
+      try {
+        await log.close();
+      } finally {
+        ownLock?.release();
+      }
+    },
   };
 }

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KvLogCommand, KvLogStateMachine } from '../state/kv-log-command';
 import type { ApplyOutcome } from '../state/kv-state-machine';
+import { StorageLockedError } from '../storage/storage-lock';
 import type { ReplicationGroup } from './state-machine';
 
 export type KvGroup = ReplicationGroup<KvLogCommand, ApplyOutcome, KvLogStateMachine>;
@@ -96,5 +97,16 @@ export function groupSuite(label: string, open: OpenGroup): void {
     const again = await open(dir, { snapshotEvery: 1_000_000 });
     assert.deepEqual(await again.group.propose({ cmd: { op: 'put', key: 'once', value: 'v' }, session: tag }), { kind: 'duplicate', result: { op: 'put', found: false } });
     await again.close();
+  });
+
+  test(`${label}: the group holds its folder: a second open is refused until the first is closed`, async () => {
+    const dir = scratch();
+    const h = await open(dir, { snapshotEvery: 1_000_000 });
+    await assert.rejects(open(dir, { snapshotEvery: 1_000_000 }), (err: unknown) => err instanceof StorageLockedError && err.holder.pid === process.pid);
+    await h.close();
+    const again = await open(dir, { snapshotEvery: 1_000_000 });
+    await again.close();
+    const locks = fs.readdirSync(dir, { recursive: true }).filter((f) => path.basename(String(f)) === 'LOCK');
+    assert.deepEqual(locks, [], 'closing releases the lock');
   });
 }

@@ -9,6 +9,7 @@
  * `snapshotEvery` commands the state is snapshotted and the log compacted, so
  * restart time stays bounded.
  *
+ *   <dir>/LOCK        StorageLock: one process at a time on this storage
  *   <dir>/log/        DurableLog segments
  *   <dir>/snapshots/  SnapshotStore
  */
@@ -16,6 +17,7 @@ import * as path from 'node:path';
 import { DurableLog } from '../storage/durable-log';
 import { StorageCorruptionError } from '../storage/errors';
 import { SnapshotStore } from '../storage/snapshot-store';
+import { StorageLock } from '../storage/storage-lock';
 import type { CommandCodec, ReplicationGroup, StateMachine } from './state-machine';
 
 export interface LocalLogGroupOptions {
@@ -24,6 +26,8 @@ export interface LocalLogGroupOptions {
   segmentBytes?: number;
   /** Called when storage fails: the group refuses further work; the process should stop (and be restarted to recover). */
   onFatal: (err: Error) => void;
+  /** The caller already holds the lock on `dir` (and releases it); otherwise the group takes it and releases it on close. */
+  heldLock?: StorageLock;
 }
 
 export interface RecoveryInfo {
@@ -52,6 +56,7 @@ export class LocalLogGroup<C, R, S extends StateMachine<C, R>> implements Replic
     private readonly codec: CommandCodec<C>,
     private readonly options: LocalLogGroupOptions,
     readonly recovery: RecoveryInfo,
+    private readonly ownLock: StorageLock | undefined,
   ) {
     this.applied = log.lastIndex;
     this.snapshotIndex = recovery.snapshotIndex;
@@ -59,6 +64,16 @@ export class LocalLogGroup<C, R, S extends StateMachine<C, R>> implements Replic
 
   /** Opens (or creates) the group's storage under `dir` and rebuilds `sm` from it. */
   static async open<C, R, S extends StateMachine<C, R>>(dir: string, sm: S, codec: CommandCodec<C>, options: LocalLogGroupOptions): Promise<LocalLogGroup<C, R, S>> {
+    const ownLock = options.heldLock === undefined ? await StorageLock.acquire(dir) : undefined;
+    try {
+      return await LocalLogGroup.recover(dir, sm, codec, options, ownLock);
+    } catch (err) {
+      ownLock?.release();
+      throw err;
+    }
+  }
+
+  private static async recover<C, R, S extends StateMachine<C, R>>(dir: string, sm: S, codec: CommandCodec<C>, options: LocalLogGroupOptions, ownLock: StorageLock | undefined): Promise<LocalLogGroup<C, R, S>> {
     const started = Date.now();
     const snapshots = await SnapshotStore.open(path.join(dir, 'snapshots'));
     const log = await DurableLog.open(path.join(dir, 'log'), options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes });
@@ -80,7 +95,7 @@ export class LocalLogGroup<C, R, S extends StateMachine<C, R>> implements Replic
       replayed++;
     }
     const recovery: RecoveryInfo = { snapshotIndex, replayed, tornTailBytes: log.recovery.tornTail?.droppedBytes ?? 0, millis: Date.now() - started };
-    return new LocalLogGroup(log, snapshots, sm, codec, options, recovery);
+    return new LocalLogGroup(log, snapshots, sm, codec, options, recovery, ownLock);
   }
 
   get appliedIndex(): number {
@@ -110,7 +125,11 @@ export class LocalLogGroup<C, R, S extends StateMachine<C, R>> implements Replic
   }
 
   async close(): Promise<void> {
-    await this.log.close();
+    try {
+      await this.log.close();
+    } finally {
+      this.ownLock?.release();
+    }
   }
 
   /** Appends resolve in log order; applying everything up to `index` keeps apply order equal to log order. */

@@ -30,7 +30,7 @@ async function openCluster(dir: string, n: number, snapshotEvery: number): Promi
   const transports = ids.map((id) => new TcpTransport(id, new Map(ids.map((p) => [p, null])), { log: () => undefined }));
   const addresses = await Promise.all(transports.map((t) => t.listen({ host: '127.0.0.1', port: 0 })));
   transports.forEach((t, i) => ids.forEach((p, j) => p !== ids[i] && t.setPeerAddress(p, addresses[j]!)));
-  const groups = await Promise.all(
+  const opened = await Promise.allSettled(
     ids.map((id, i) =>
       RaftGroup.open<KvLogCommand, ApplyOutcome, KvLogStateMachine>(path.join(dir, `n${id}`), new KvLogStateMachine(), kvLogCodec, {
         id,
@@ -43,6 +43,13 @@ async function openCluster(dir: string, n: number, snapshotEvery: number): Promi
       }),
     ),
   );
+  const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) {
+    // Leave nothing listening or locked behind.
+    await Promise.all(opened.map((r, i) => (r.status === 'fulfilled' ? r.value.close() : transports[i]!.close())));
+    throw failed.reason;
+  }
+  const groups = opened.map((r) => (r as PromiseFulfilledResult<KvRaftGroup>).value);
   const leader = async (): Promise<KvRaftGroup> => {
     for (let waited = 0; waited < 10_000; waited += 10) {
       const l = groups.find((g) => g.isLeader);

@@ -14,13 +14,14 @@
  *   or its lease) and applied everything committed before the call: linearizable, and
  *   nothing is written to the log. Followers reject with NotLeaderError.
  *
- * Storage lives under `dir` (raft/disk-storage.ts).
+ * Storage lives under `dir` (raft/disk-storage.ts), held by this process (StorageLock) until close.
  */
 import type { LogFn } from '../common/log';
 import { openDiskStorage } from '../raft/disk-storage';
 import { RaftNode, type RaftNodeOptions, type RaftNodeStatus } from '../raft/node';
 import type { RaftTransport } from '../raft/transport';
 import type { NodeId } from '../raft/types';
+import type { StorageLock } from '../storage/storage-lock';
 import type { CommandCodec, ReplicationGroup, StateMachine } from './state-machine';
 
 export { NotLeaderError, ProposalDroppedError, RaftClosedError } from '../raft/errors';
@@ -39,6 +40,8 @@ export interface RaftGroupOptions {
   /** Called when storage fails: the group refuses further work; the process should stop (and be restarted to recover). */
   onFatal: (err: Error) => void;
   log?: LogFn;
+  /** The caller already holds the lock on `dir` (and releases it); otherwise the group takes it and releases it on close. */
+  heldLock?: StorageLock;
 }
 
 function asBuffer(data: Uint8Array): Buffer {
@@ -57,25 +60,32 @@ export class RaftGroup<C, R, S extends StateMachine<C, R>> implements Replicatio
     const log = options.log ?? (() => undefined);
     const storage = await openDiskStorage(dir, {
       ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
+      ...(options.heldLock === undefined ? {} : { heldLock: options.heldLock }),
       onRepair: (what) => log(`storage in ${dir}: ${what}`),
     });
-    const node = await RaftNode.start<R>({
-      id: options.id,
-      peers: options.peers,
-      storage,
-      transport: options.transport,
-      fsm: {
-        apply: (entry) => sm.apply(codec.decode(asBuffer(entry.data))),
-        snapshot: () => sm.snapshot(),
-        restore: (data) => sm.restore(asBuffer(data)),
-      },
-      snapshotEvery: options.snapshotEvery,
-      log,
-      onFatal: options.onFatal,
-      ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
-      ...(options.raft === undefined ? {} : { raft: options.raft }),
-      ...(options.snapshotMargin === undefined ? {} : { snapshotMargin: options.snapshotMargin }),
-    });
+    let node: RaftNode<R>;
+    try {
+      node = await RaftNode.start<R>({
+        id: options.id,
+        peers: options.peers,
+        storage,
+        transport: options.transport,
+        fsm: {
+          apply: (entry) => sm.apply(codec.decode(asBuffer(entry.data))),
+          snapshot: () => sm.snapshot(),
+          restore: (data) => sm.restore(asBuffer(data)),
+        },
+        snapshotEvery: options.snapshotEvery,
+        log,
+        onFatal: options.onFatal,
+        ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+        ...(options.raft === undefined ? {} : { raft: options.raft }),
+        ...(options.snapshotMargin === undefined ? {} : { snapshotMargin: options.snapshotMargin }),
+      });
+    } catch (err) {
+      await storage.close();
+      throw err;
+    }
     return new RaftGroup(node, sm, codec);
   }
 

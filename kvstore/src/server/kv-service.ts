@@ -8,6 +8,7 @@ import { isMutation } from '../kv/command';
 import { type Reply, errorReply, okReply } from '../wire/envelope';
 import { parseKvRequest } from '../wire/kv-messages';
 import { type KvMutation, type KvQuery, type KvReader, KvStateMachine } from '../state/kv-state-machine';
+import { answerScan } from './scan-reply';
 
 export interface FaultOptions {
   /**
@@ -37,7 +38,8 @@ export class KvService {
       return okReply(outcome.result);
     }
     const query = req.cmd as KvQuery;
-    if (query.op === 'get' && this.staleView && Math.random() < this.faults.staleReadRate) {
+    if (query.op === 'scan') return answerScan(this.state, query, req.page);
+    if (this.staleView && Math.random() < this.faults.staleReadRate) {
       return okReply({ op: 'get', value: this.staleView.get(query.key) });
     }
     return okReply(this.state.query(query));

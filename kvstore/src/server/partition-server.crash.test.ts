@@ -50,23 +50,32 @@ test('kill -9 during a write load, many times: every acknowledged write survives
       acked[w] = n;
     }
   });
-  for (let cycle = 0; cycle < 6; cycle++) {
-    await new Promise((r) => setTimeout(r, 150 + Math.random() * 350));
-    const before = acked.reduce((a, b) => a + b, 0);
-    assert.ok(await c.kill('s0', 'SIGKILL'), 'server was running');
-    await new Promise((r) => setTimeout(r, 100));
-    await c.startServer(0);
-    assert.ok(before > 0, 'the load made progress before the crash');
+  const total = (): number => acked.reduce((a, b) => a + b, 0);
+  try {
+    for (let cycle = 0; cycle < 6; cycle++) {
+      const before = total();
+      await new Promise((r) => setTimeout(r, 150 + Math.random() * 350));
+      // On a busy machine the first writes may take longer than that: crash only once the load has moved on.
+      for (const deadline = Date.now() + 20_000; total() === before && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(total() > before, 'the load made progress before the crash');
+      assert.ok(await c.kill('s0', 'SIGKILL'), 'server was running');
+      await new Promise((r) => setTimeout(r, 100));
+      await c.startServer(0);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    running = false;
+    await Promise.all(load);
+  } finally {
+    // A failed assertion must not leave the writers retrying forever (the test file would never end).
+    running = false;
+    clients.forEach((cl) => cl.close());
   }
-  await new Promise((r) => setTimeout(r, 300));
-  running = false;
-  await Promise.all(load);
   assert.deepEqual(violations, []);
   const reader = connectClient({ manager: c.managerAddress });
   for (let w = 0; w < writers; w++) assert.equal(await reader.get(`w${w}`), String(acked[w]), `writer ${w}`);
   const recovered = fs.readFileSync(c.logFile('s0'), 'utf8').match(/recovered .* replayed/g) ?? [];
   assert.equal(recovered.length, 7, 'started once and recovered after each of 6 crashes');
-  [...clients, reader].forEach((cl) => cl.close());
+  reader.close();
 });
 
 test('an operation on a crashed partition waits for it; other partitions keep serving', async () => {

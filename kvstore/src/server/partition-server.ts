@@ -6,6 +6,9 @@
  *
  * The partition count comes from the manager and is saved beside the data, so a
  * restarted server serves at once even while the manager is away.
+ *
+ * The server holds the storage folder's lock (storage/storage-lock.ts) from before it
+ * reads anything there until it closes: a second server on the same folder refuses to start.
  */
 import * as path from 'node:path';
 import { commandKey, isMutation } from '../kv/command';
@@ -15,8 +18,10 @@ import { parseKvRequest } from '../wire/kv-messages';
 import { LocalLogGroup } from '../replication/local-log-group';
 import { type HardStateCodec, HardStateStore } from '../storage/hard-state';
 import { StorageCorruptionError } from '../storage/errors';
+import { StorageLock } from '../storage/storage-lock';
 import type { ApplyOutcome, KvMutation, KvQuery } from '../state/kv-state-machine';
 import { type KvLogCommand, KvLogStateMachine, kvLogCodec } from '../state/kv-log-command';
+import { answerScan } from './scan-reply';
 
 export interface PartitionServerOptions {
   partition: number;
@@ -48,12 +53,28 @@ export class PartitionServer {
     readonly group: LocalLogGroup<KvLogCommand, ApplyOutcome, KvLogStateMachine>,
     private readonly membership: HardStateStore<Membership | null>,
     saved: Membership | null,
+    private readonly lock: StorageLock,
   ) {
     this.partitionCount = saved?.partitionCount;
   }
 
-  /** Opens the partition's storage under backerPath and recovers its state. */
+  /** Locks the partition's storage under backerPath, then recovers its state. Throws StorageLockedError if another process holds it. */
   static async open(options: PartitionServerOptions): Promise<PartitionServer> {
+    const lock = await StorageLock.acquire(options.backerPath);
+    try {
+      return await PartitionServer.recover(options, lock);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+
+  /** The holder of a stale lock this server took over (a server that died without releasing it). */
+  get tookOverLockOf(): number | undefined {
+    return this.lock.tookOver?.pid;
+  }
+
+  private static async recover(options: PartitionServerOptions, lock: StorageLock): Promise<PartitionServer> {
     const membership = await HardStateStore.open(path.join(options.backerPath, 'membership'), membershipCodec, null);
     const saved = await membership.load();
     if (saved && saved.partition !== options.partition) {
@@ -67,9 +88,10 @@ export class PartitionServer {
     const group = await LocalLogGroup.open<KvLogCommand, ApplyOutcome, KvLogStateMachine>(options.backerPath, new KvLogStateMachine(), kvLogCodec, {
       snapshotEvery: options.snapshotEvery,
       onFatal: options.onFatal,
+      heldLock: lock,
       ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
     });
-    return new PartitionServer(options.partition, group, membership, saved);
+    return new PartitionServer(options.partition, group, membership, saved, lock);
   }
 
   get knowsPartitioning(): boolean {
@@ -101,10 +123,16 @@ export class PartitionServer {
       );
     }
     const query = req.cmd as KvQuery;
+    // Each page is one read of applied (so durable) state; the client asks for the next one.
+    if (query.op === 'scan') return this.group.read((sm) => answerScan(sm.kv, query, req.page));
     return this.group.read((sm) => okReply(sm.kv.query(query)));
   }
 
-  close(): Promise<void> {
-    return this.group.close();
+  async close(): Promise<void> {
+    try {
+      await this.group.close();
+    } finally {
+      this.lock.release();
+    }
   }
 }

@@ -29,6 +29,50 @@ test('SCAN is inclusive at both ends and sorted by byte order', () => {
   assert.deepEqual(sm.scan('!', '~').length, 7);
 });
 
+test('a SCAN page stops at its pair limit and names the first key left out as next', () => {
+  const sm = new KvStateMachine();
+  for (const k of ['a', 'b', 'c', 'd', 'e']) sm.apply({ op: 'put', key: k, value: 'v' });
+  const limits = { maxPairs: 2, maxBytes: 1000 };
+  assert.deepEqual(sm.scanPage('a', 'e', limits), { pairs: [['a', 'v'], ['b', 'v']], next: 'c' });
+  assert.deepEqual(sm.scanPage('c', 'e', limits), { pairs: [['c', 'v'], ['d', 'v']], next: 'e' });
+  // The end key itself is in the range (inclusive) and completes it: no next.
+  assert.deepEqual(sm.scanPage('e', 'e', limits), { pairs: [['e', 'v']] });
+  // A page that ends exactly at the last key of the range has no next either.
+  assert.deepEqual(sm.scanPage('a', 'b', limits), { pairs: [['a', 'v'], ['b', 'v']] });
+  assert.deepEqual(sm.scanPage('b', 'c\x7f', limits), { pairs: [['b', 'v'], ['c', 'v']] });
+  assert.deepEqual(sm.scanPage('d', 'zzz', limits), { pairs: [['d', 'v'], ['e', 'v']] });
+});
+
+test('a SCAN page stops before passing its byte limit of keys plus values, but always holds one pair', () => {
+  const sm = new KvStateMachine();
+  sm.apply({ op: 'put', key: 'k1', value: 'x'.repeat(8) });
+  sm.apply({ op: 'put', key: 'k2', value: 'x'.repeat(8) });
+  sm.apply({ op: 'put', key: 'k3', value: 'x'.repeat(100) });
+  sm.apply({ op: 'put', key: 'k4', value: 'x' });
+  const limits = { maxPairs: 100, maxBytes: 20 };
+  // Each of k1, k2 is 10 bytes: both fit in 20 exactly, not in 19.
+  assert.deepEqual(sm.scanPage('k1', 'k9', limits), { pairs: [['k1', 'x'.repeat(8)], ['k2', 'x'.repeat(8)]], next: 'k3' });
+  assert.deepEqual(sm.scanPage('k1', 'k9', { maxPairs: 100, maxBytes: 19 }), { pairs: [['k1', 'x'.repeat(8)]], next: 'k2' });
+  assert.deepEqual(sm.scanPage('k3', 'k9', limits), { pairs: [['k3', 'x'.repeat(100)]], next: 'k4' }, 'a pair larger than the limit is a page of its own');
+  assert.deepEqual(sm.scanPage('k4', 'k9', limits), { pairs: [['k4', 'x']] });
+});
+
+test('SCAN pages of empty ranges are empty and complete; pages follow byte order', () => {
+  const sm = new KvStateMachine();
+  assert.deepEqual(sm.scanPage('a', 'z', { maxPairs: 1, maxBytes: 1 }), { pairs: [] });
+  for (const k of ['b', 'a', 'B', '_', 'a0', '~', '\x7f']) sm.apply({ op: 'put', key: k, value: '1' });
+  assert.deepEqual(sm.scanPage('c', 'b', { maxPairs: 10, maxBytes: 100 }), { pairs: [] }, 'start after end');
+  assert.deepEqual(sm.scanPage('b0', 'b9', { maxPairs: 10, maxBytes: 100 }), { pairs: [] }, 'no key in between');
+  const keys: string[] = [];
+  let from: string | undefined = '!';
+  while (from !== undefined) {
+    const page = sm.scanPage(from, '\x7f', { maxPairs: 2, maxBytes: 100 });
+    keys.push(...page.pairs.map(([k]) => k));
+    from = page.next;
+  }
+  assert.deepEqual(keys, ['B', '_', 'a', 'a0', 'b', '~', '\x7f']);
+});
+
 test('a retried mutation with the same session tag is answered, not applied again', () => {
   const sm = new KvStateMachine();
   const tag = { client: 'c1', seq: 1, ack: 1 };

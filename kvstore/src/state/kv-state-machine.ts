@@ -6,7 +6,7 @@
  */
 import BTree from 'sorted-btree';
 import { Packr } from 'msgpackr';
-import { type KvCommand, type KvPair, type KvResult, compareKeys } from '../kv/command';
+import { type KvCommand, type KvPair, type KvResult, type PageLimits, type ScanPage, compareKeys } from '../kv/command';
 import type { SessionTag } from '../wire/kv-messages';
 import { type SessionSnapshot, SessionTable } from './session-table';
 
@@ -27,6 +27,7 @@ interface SnapshotBody {
 export interface KvReader {
   get(key: string): string | null;
   scan(start: string, end: string): KvPair[];
+  scanPage(start: string, end: string, limits: PageLimits): ScanPage;
 }
 
 class TreeReader implements KvReader {
@@ -44,6 +45,24 @@ class TreeReader implements KvReader {
       out.push([k, v]);
     });
     return out;
+  }
+
+  /**
+   * The first page of pairs with start <= key <= end, within the limits; `next` is the
+   * first key left out. A page holds at least one pair, however large.
+   */
+  scanPage(start: string, end: string, limits: PageLimits): ScanPage {
+    const pairs: KvPair[] = [];
+    if (compareKeys(start, end) > 0) return { pairs };
+    let bytes = 0;
+    for (const [k, v] of this.tree.entries(start)) {
+      if (compareKeys(k, end) > 0) break;
+      const size = k.length + v.length;
+      if (pairs.length >= limits.maxPairs || (pairs.length > 0 && bytes + size > limits.maxBytes)) return { pairs, next: k };
+      pairs.push([k, v]);
+      bytes += size;
+    }
+    return { pairs };
   }
 }
 

@@ -12,8 +12,10 @@ test('parses every command with its arguments', () => {
   assert.deepEqual(parseLine('STOP'), { kind: 'stop' });
 });
 
-test('any run of spaces separates tokens; a CRLF line ending is tolerated', () => {
+test('any run of spaces and tabs separates tokens; a CRLF line ending is tolerated', () => {
   assert.deepEqual(parseLine('  PUT    k   v  '), { kind: 'command', command: { op: 'put', key: 'k', value: 'v' } });
+  assert.deepEqual(parseLine('PUT\tk \t v\t'), { kind: 'command', command: { op: 'put', key: 'k', value: 'v' } });
+  assert.deepEqual(parseLine('\tSCAN a\t\tz'), { kind: 'command', command: { op: 'scan', start: 'a', end: 'z' } });
   assert.deepEqual(parseLine('GET k\r'), { kind: 'command', command: { op: 'get', key: 'k' } });
 });
 
@@ -25,9 +27,15 @@ test('keys and values may be any printable non-space ASCII, as YCSB sends', () =
   });
 });
 
-test('a blank line is not a command and gets no answer', () => {
+test("DEL (0x7f) may appear in keys and values, as in real YCSB 0.17's field values", () => {
+  assert.deepEqual(parseLine('PUT k\x7f _a\x7fb\x7f'), { kind: 'command', command: { op: 'put', key: 'k\x7f', value: '_a\x7fb\x7f' } });
+  assert.deepEqual(parseLine('GET \x7f'), { kind: 'command', command: { op: 'get', key: '\x7f' } });
+});
+
+test('a blank or whitespace-only line is not a command and gets no answer', () => {
   assert.deepEqual(parseLine(''), { kind: 'empty' });
   assert.deepEqual(parseLine('    '), { kind: 'empty' });
+  assert.deepEqual(parseLine(' \t \r'), { kind: 'empty' });
 });
 
 test('keywords are case-sensitive, with a hint', () => {
@@ -38,18 +46,20 @@ test('keywords are case-sensitive, with a hint', () => {
   assert.equal(parseLine('FROB k').kind, 'error');
 });
 
-test('a wrong number of arguments is an error', () => {
-  for (const line of ['PUT k', 'PUT k v w', 'GET', 'GET a b', 'DELETE', 'SCAN a', 'SCAN a b c', 'STOP now', 'SWAP k']) {
+test('a wrong number of arguments is an error: extra tokens are never dropped', () => {
+  // A value typed with a space in it would otherwise be stored cut short.
+  for (const line of ['PUT k', 'PUT k v w', 'PUT k two words', 'PUT k v\tw', 'GET', 'GET a b', 'DELETE', 'SCAN a', 'SCAN a b c', 'STOP now', 'SWAP k']) {
     assert.equal(parseLine(line).kind, 'error', line);
   }
 });
 
-test('control characters and non-ASCII are errors, not part of a key', () => {
-  assert.equal(parseLine('PUT k\tv').kind, 'error');
+test('control characters other than tab, and non-ASCII, are errors, not part of a key', () => {
   assert.equal(parseLine('PUT k v\x00').kind, 'error');
   assert.equal(parseLine('GET k\x1b[0m').kind, 'error');
+  assert.equal(parseLine('GET k\x0b').kind, 'error');
+  assert.equal(parseLine('GET k\rx').kind, 'error');
   assert.equal(parseLine('GET ké').kind, 'error');
-  assert.equal(parseLine('GET k\x7f').kind, 'error');
+  assert.equal(parseLine('GET k\x80').kind, 'error');
 });
 
 test('an over-long token is an error', () => {

@@ -6,7 +6,7 @@
 import { Packr } from 'msgpackr';
 
 export const FRAME_HEADER_BYTES = 4;
-/** Largest frame body accepted; a SCAN over a large range is the biggest message. */
+/** Largest frame body accepted: far above any message we send (SCAN answers come in pages of about 1 MiB), so only a broken or hostile peer meets it. */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 // Plain maps and arrays only: no msgpackr record extension, so any msgpack reader can decode frames.

@@ -1,8 +1,23 @@
 /**
  * The key-value request body and its validation. Everything arriving from the
  * network is `unknown` until one of these parsers says otherwise.
+ *
+ * Request body (inside the envelope's `body`):
+ *   { type: 'kv', cmd: <command>, session?: { client, seq, ack }, page?: { maxPairs, maxBytes } }
+ *   command: { op: 'put' | 'swap', key, value } | { op: 'get' | 'delete', key } | { op: 'scan', start, end }
+ *   keys and values: 1 to 64 KiB of ASCII 0x21..0x7f; `session` only on mutations.
+ * Result (the envelope's `value`):
+ *   put, delete: { op, found: boolean }    swap: { op, old: string | null }    get: { op, value: string | null }
+ *   scan:        { op: 'scan', pairs: [key, value][], next?: key }
+ *
+ * SCAN paging: `page` (scan only) asks for one page, at most `maxPairs` pairs and
+ * `maxBytes` of keys plus values (positive integers; the server may cap both lower).
+ * The answer holds the range's first pairs in key order and, if the range goes on,
+ * `next`: the key to ask from next, inclusive (so `scan next..end` continues it).
+ * A scan without `page` (the first version of this format) is answered whole when
+ * it fits in one page of the server's own size, and refused (bad_request) otherwise.
  */
-import { type KvCommand, type KvResult, isValidToken } from '../kv/command';
+import { type KvCommand, type KvResult, type PageLimits, type ScanPage, compareKeys, isValidToken } from '../kv/command';
 import { isRecord } from './envelope';
 
 /**
@@ -20,17 +35,32 @@ export interface KvRequest {
   type: 'kv';
   cmd: KvCommand;
   session?: SessionTag;
+  /** SCAN only: answer one page of at most these sizes. */
+  page?: PageLimits;
 }
 
 export function parseKvRequest(body: unknown): KvRequest | string {
   if (!isRecord(body) || body.type !== 'kv') return 'not a kv request';
   const cmd = parseKvCommand(body.cmd);
   if (typeof cmd === 'string') return cmd;
-  if (body.session === undefined || body.session === null) return { type: 'kv', cmd };
-  const s = body.session;
-  if (!isRecord(s) || typeof s.client !== 'string' || s.client.length === 0 || s.client.length > 128) return 'bad session tag';
-  if (!Number.isSafeInteger(s.seq) || !Number.isSafeInteger(s.ack) || (s.ack as number) > (s.seq as number) + 1) return 'bad session sequence';
-  return { type: 'kv', cmd, session: { client: s.client, seq: s.seq as number, ack: s.ack as number } };
+  const request: KvRequest = { type: 'kv', cmd };
+  if (body.session !== undefined && body.session !== null) {
+    const s = body.session;
+    if (!isRecord(s) || typeof s.client !== 'string' || s.client.length === 0 || s.client.length > 128) return 'bad session tag';
+    if (!Number.isSafeInteger(s.seq) || !Number.isSafeInteger(s.ack) || (s.ack as number) > (s.seq as number) + 1) return 'bad session sequence';
+    request.session = { client: s.client, seq: s.seq as number, ack: s.ack as number };
+  }
+  if (body.page !== undefined && body.page !== null) {
+    const p = body.page;
+    if (cmd.op !== 'scan') return 'page applies to scan only';
+    if (!isRecord(p) || !isPositiveInteger(p.maxPairs) || !isPositiveInteger(p.maxBytes)) return 'page needs positive integers maxPairs and maxBytes';
+    request.page = { maxPairs: p.maxPairs, maxBytes: p.maxBytes };
+  }
+  return request;
+}
+
+function isPositiveInteger(v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) > 0;
 }
 
 export function parseKvCommand(v: unknown): KvCommand | string {
@@ -44,19 +74,19 @@ export function parseKvCommand(v: unknown): KvCommand | string {
     case 'swap': {
       const key = tok('key');
       const value = tok('value');
-      if (key === undefined || value === undefined) return `${v.op} needs a printable key and value`;
+      if (key === undefined || value === undefined) return `${v.op} needs a key and a value (1 to 65536 characters of ASCII 0x21..0x7f)`;
       return { op: v.op, key, value };
     }
     case 'get':
     case 'delete': {
       const key = tok('key');
-      if (key === undefined) return `${v.op} needs a printable key`;
+      if (key === undefined) return `${v.op} needs a key (1 to 65536 characters of ASCII 0x21..0x7f)`;
       return { op: v.op, key };
     }
     case 'scan': {
       const start = tok('start');
       const end = tok('end');
-      if (start === undefined || end === undefined) return 'scan needs printable start and end keys';
+      if (start === undefined || end === undefined) return 'scan needs start and end keys (1 to 65536 characters of ASCII 0x21..0x7f)';
       return { op: 'scan', start, end };
     }
     default:
@@ -84,4 +114,27 @@ export function parseKvResult(cmd: KvCommand, v: unknown): KvResult | string {
       return { op: 'scan', pairs: v.pairs as [string, string][] };
     }
   }
+}
+
+/**
+ * Checks a SCAN page received from a server against the range it was asked for: pairs
+ * valid, strictly increasing and within start..end; `next` after them and within the range.
+ * So a client following `next` always moves forward and never leaves its range.
+ */
+export function parseScanPage(v: unknown, start: string, end: string): ScanPage | string {
+  if (!isRecord(v) || v.op !== 'scan' || !Array.isArray(v.pairs)) return 'reply is not a scan page';
+  let prev: string | undefined;
+  for (const p of v.pairs) {
+    if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string' || typeof p[1] !== 'string') return 'bad scan pair';
+    const key = p[0];
+    if (compareKeys(key, start) < 0 || compareKeys(key, end) > 0) return `key ${JSON.stringify(key.slice(0, 40))} is outside the range asked for`;
+    if (prev !== undefined && compareKeys(prev, key) >= 0) return 'pairs are not in increasing key order';
+    prev = key;
+  }
+  const pairs = v.pairs as [string, string][];
+  if (v.next === undefined || v.next === null) return { pairs };
+  const next = v.next;
+  if (typeof next !== 'string' || !isValidToken(next)) return 'bad next key';
+  if (compareKeys(next, start) <= 0 || compareKeys(next, end) > 0 || (prev !== undefined && compareKeys(next, prev) <= 0)) return 'next key does not move forward within the range';
+  return { pairs, next };
 }

@@ -2,23 +2,53 @@
  * The serving side: accepts connections, decodes request frames, hands each
  * body to the handler and writes its reply. A peer that sends garbage, an
  * oversized frame, or hangs up mid-frame loses only its own connection.
+ *
+ * Flow control, per connection: a peer that sends requests faster than it reads
+ * the replies would make the server queue replies (and pending requests) without
+ * bound. So each connection bounds its unsent reply bytes (`socket.writableLength`)
+ * and its requests in flight (dispatched, reply not yet written); past either
+ * bound the server stops reading from that peer (`socket.pause()`, and TCP pushes
+ * back on the sender) and resumes once its replies have drained ('drain') and
+ * the work in flight is back under the bound. Requests already read when a bound
+ * is reached wait in the connection's backlog, at most one read's worth.
  */
 import * as net from 'node:net';
 import { type Address, formatAddress } from './address';
-import { type Reply, errorReply, parseRequestFrame } from './envelope';
+import { type Reply, type RequestFrame, errorReply, parseRequestFrame } from './envelope';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, encodeFrame } from './frame';
 import type { LogFn } from '../common/log';
 
 /** How long a node (re)starting on its fixed port keeps trying a port that is briefly busy. */
 export const NODE_LISTEN_RETRY_MS = 2000;
 
+/**
+ * Reply bytes a connection may have queued before the server stops reading from it: a
+ * few SCAN pages (1 MiB each), so a peer that keeps reading is seldom held back, while a peer that
+ * never reads costs the server at most this (plus one reply) in memory.
+ */
+export const MAX_UNSENT_REPLY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Requests a connection may have dispatched and not yet answered: far more than any of
+ * our callers pipelines on one connection (a stdin/stdout client has one, the benchmarks
+ * 16) and plenty to fill a group-commit batch, while the requests a server holds for one
+ * peer stay bounded (each at most two 64 KiB tokens).
+ */
+export const MAX_REQUESTS_IN_FLIGHT = 512;
+
 export type RequestHandler = (body: unknown) => Reply | Promise<Reply>;
+
+export interface FlowLimits {
+  maxUnsentReplyBytes: number;
+  maxRequestsInFlight: number;
+}
 
 export interface RpcServerOptions {
   maxFrameBytes?: number;
+  /** Per-connection bounds; the defaults above unless a test needs small ones. */
+  flow?: FlowLimits;
   log: LogFn;
 }
-
 export class RpcServer {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
@@ -76,75 +106,140 @@ export class RpcServer {
   }
 
   private accept(socket: net.Socket): void {
-    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    const decoder = new FrameDecoder(this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
     this.sockets.add(socket);
-    socket.setNoDelay(true);
-    let corked = false;
-    const send = (id: number, reply: Reply): void => {
-      if (socket.destroyed) return;
-      if (!corked) {
-        corked = true;
-        socket.cork();
-        process.nextTick(() => {
-          corked = false;
-          socket.uncork();
-        });
-      }
-      socket.write(encodeFrame({ id, reply }));
-    };
-    const drop = (why: string): void => {
-      this.options.log(`dropping connection ${peer}: ${why}`);
-      socket.destroy();
-    };
+    socket.on('close', () => this.sockets.delete(socket));
+    const flow = this.options.flow ?? { maxUnsentReplyBytes: MAX_UNSENT_REPLY_BYTES, maxRequestsInFlight: MAX_REQUESTS_IN_FLIGHT };
+    new PeerConnection(socket, this.handler, flow, this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, this.options.log);
+  }
+}
 
-    socket.on('data', (chunk: Buffer) => {
-      let bodies: unknown[];
-      try {
-        bodies = decoder.push(chunk);
-      } catch (err) {
-        drop((err as Error).message);
-        return;
-      }
-      for (const body of bodies) {
-        const frame = parseRequestFrame(body);
-        if (!frame) {
-          drop('frame is not a request');
-          return;
-        }
-        this.dispatch(frame.id, frame.body, send);
-      }
-    });
+/** One accepted connection: decoding, dispatch under the flow bounds, replies. */
+class PeerConnection {
+  private readonly peer: string;
+  private readonly decoder: FrameDecoder;
+  /** Requests read but not yet dispatched because a bound was reached. */
+  private backlog: RequestFrame[] = [];
+  private backlogHead = 0;
+  private inFlight = 0;
+  private reading = true;
+  private corked = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly handler: RequestHandler,
+    private readonly flow: FlowLimits,
+    maxFrameBytes: number,
+    private readonly log: LogFn,
+  ) {
+    this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.decoder = new FrameDecoder(maxFrameBytes);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.pump());
     socket.on('end', () => {
-      if (decoder.pendingBytes > 0) this.options.log(`connection ${peer} closed mid-frame (${decoder.pendingBytes} bytes discarded)`);
+      if (this.decoder.pendingBytes > 0) this.log(`connection ${this.peer} closed mid-frame (${this.decoder.pendingBytes} bytes discarded)`);
+      // The peer is gone and our side ends with it: requests not yet dispatched will never be answered.
+      this.clearBacklog();
       socket.end();
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       // A client process that exits without closing its socket is routine, not news.
-      if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') this.options.log(`connection ${peer}: ${err.message}`);
+      if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') this.log(`connection ${this.peer}: ${err.message}`);
     });
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => this.clearBacklog());
   }
 
-  private dispatch(id: number, body: unknown, send: (id: number, reply: Reply) => void): void {
-    let out: Reply | Promise<Reply>;
+  private onData(chunk: Buffer): void {
+    let bodies: unknown[];
     try {
-      out = this.handler(body);
+      bodies = this.decoder.push(chunk);
     } catch (err) {
-      this.options.log(`handler failed: ${(err as Error).stack ?? String(err)}`);
-      send(id, errorReply('internal', (err as Error).message));
+      this.drop((err as Error).message);
       return;
     }
-    if (out instanceof Promise) {
-      out.then(
-        (reply) => send(id, reply),
-        (err: unknown) => {
-          this.options.log(`handler failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-          send(id, errorReply('internal', err instanceof Error ? err.message : String(err)));
-        },
-      );
-    } else {
-      send(id, out);
+    for (const body of bodies) {
+      const frame = parseRequestFrame(body);
+      if (!frame) {
+        this.drop('frame is not a request');
+        return;
+      }
+      if (this.backlogHead === this.backlog.length && this.hasRoom()) this.dispatch(frame);
+      else this.backlog.push(frame);
     }
+    this.pump();
+  }
+
+  private hasRoom(): boolean {
+    // 'drain' comes only after a write found the buffer above its high-water mark, so the byte bound is at least that.
+    const maxUnsent = Math.max(this.flow.maxUnsentReplyBytes, this.socket.writableHighWaterMark);
+    return this.inFlight < this.flow.maxRequestsInFlight && this.socket.writableLength < maxUnsent;
+  }
+
+  /** Dispatches waiting requests while both bounds hold, and reads from the peer only when none wait. */
+  private pump(): void {
+    while (this.backlogHead < this.backlog.length && this.hasRoom() && !this.socket.destroyed) {
+      this.dispatch(this.backlog[this.backlogHead++]!);
+    }
+    if (this.backlogHead === this.backlog.length && this.backlogHead > 0) this.clearBacklog();
+    const readMore = this.backlogHead === this.backlog.length && this.hasRoom();
+    if (readMore !== this.reading) {
+      this.reading = readMore;
+      if (readMore) this.socket.resume();
+      else this.socket.pause();
+    }
+  }
+
+  private clearBacklog(): void {
+    this.backlog = [];
+    this.backlogHead = 0;
+  }
+
+  private drop(why: string): void {
+    this.log(`dropping connection ${this.peer}: ${why}`);
+    this.clearBacklog();
+    this.socket.destroy();
+  }
+
+  private dispatch(frame: RequestFrame): void {
+    let out: Reply | Promise<Reply>;
+    try {
+      out = this.handler(frame.body);
+    } catch (err) {
+      this.log(`handler failed: ${(err as Error).stack ?? String(err)}`);
+      this.send(frame.id, errorReply('internal', (err as Error).message));
+      return;
+    }
+    if (!(out instanceof Promise)) {
+      this.send(frame.id, out);
+      return;
+    }
+    this.inFlight++;
+    out.then(
+      (reply) => this.complete(frame.id, reply),
+      (err: unknown) => {
+        this.log(`handler failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+        this.complete(frame.id, errorReply('internal', err instanceof Error ? err.message : String(err)));
+      },
+    );
+  }
+
+  private complete(id: number, reply: Reply): void {
+    this.inFlight--;
+    this.send(id, reply);
+    if (!this.reading) this.pump();
+  }
+
+  /** Replies written in one turn of the event loop leave in one socket write. */
+  private send(id: number, reply: Reply): void {
+    if (this.socket.destroyed) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(encodeFrame({ id, reply }));
   }
 }

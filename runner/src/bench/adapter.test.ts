@@ -4,7 +4,12 @@ import { basicDbLineToCalls, kvValue, newKeySet, printedFields, scanEndKey, toCa
 
 test('values are the printed tokens after [ each prefixed with _, as the template sends them', () => {
   assert.equal(kvValue(printedFields([['field1', 'ab c'], ['field0', 'xyz']])), '_field1=ab_c_field0=xyz_]');
-  assert.equal(kvValue(' field0=a\x7fb ]'), '_field0=a~b_]');
+});
+
+test("YCSB's DEL bytes (0x7f) reach the client unchanged, as the template sends them", () => {
+  assert.equal(kvValue(' field0=a\x7fb \x7f ]'), '_field0=a\x7fb_\x7f_]');
+  const calls = toCalls({ op: 'INSERT', key: 'user1', fields: [['field0', '\x7f\x7f']] }, newKeySet());
+  assert.deepEqual(calls, [{ op: 'PUT', key: 'usertable_user1', value: '_field0=\x7f\x7f_]' }]);
 });
 
 test('YCSB operations become client commands', () => {

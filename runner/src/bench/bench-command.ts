@@ -1,13 +1,15 @@
 /**
- * `runner bench`: a YCSB workload, load phase then run phase with fresh clients per phase,
- * printed as the template's results block followed by YCSB's own measurement lines.
+ * `runner bench`: a YCSB workload, load phase then run phase with fresh clients per phase.
+ * Each phase is followed by YCSB's own measurement lines; the template's results block is
+ * the last thing printed, because the template's report script reads everything after its
+ * `[Run]` line as throughput and latency rows (see stats.ts).
  */
 import type { ClientLaunch } from '../clients/client-process';
 import { SeededRandom } from '../random';
 import { Progress, colour, debugStruct, heading } from '../terminal';
 import { type KeySet, newKeySet } from './adapter';
 import { BenchFailure, type PhaseResult, runPhase, workloadSteps } from './driver';
-import { formatTemplateHeader, formatTemplatePhase, formatYcsbLines, mergeAsTemplate } from './stats';
+import { formatMergeNote, formatTemplateHeader, formatTemplatePhase, formatYcsbLines, mergeAsTemplate } from './stats';
 import { CoreWorkload, WORKLOADS, WORKLOAD_NAMES, type WorkloadName } from './workload';
 import { findYcsb, ycsbSteps } from './ycsb-engine';
 
@@ -93,12 +95,14 @@ export async function runBench(c: BenchConfig): Promise<number> {
     for (const set of loadInserted) for (const k of set.keys()) union.set(k, true);
     const runInserted = Array.from({ length: c.numClis }, () => union.clone());
     const run = await runOne('run', runInserted);
+    console.log(`  YCSB measurements of the [Run] phase (all ${c.numClis} clients):`);
+    for (const l of formatYcsbLines(run.clients, run.wallMs)) console.log(l);
 
+    // The template's block comes last: its report script reads every line after `[Run]`.
+    console.log(formatMergeNote());
     console.log(formatTemplateHeader(workload, c.numClis));
     for (const l of formatTemplatePhase('Load', mergeAsTemplate(load.clients))) console.log(l);
     for (const l of formatTemplatePhase('Run', mergeAsTemplate(run.clients))) console.log(l);
-    console.log(`  YCSB measurements of the [Run] phase (all ${c.numClis} clients):`);
-    for (const l of formatYcsbLines(run.clients, run.wallMs)) console.log(l);
     return 0;
   } catch (err) {
     if (err instanceof BenchFailure) {

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type ClientFailure, type ClientLaunch, ClientProcess } from '../clients/client-process';
+import { ClientTroubleMonitor } from '../clients/client-trouble';
 import type { KvCall } from '../clients/protocol';
 import { type KeySet, toCalls } from './adapter';
 import { type MeasuredOp, ClientStats } from './stats';
@@ -60,7 +61,11 @@ export interface PhaseResult {
 const WARMUP_KEY = `${TABLE}_warmup`;
 
 export async function runPhase(opts: PhaseOptions): Promise<PhaseResult> {
-  const procs = Array.from({ length: opts.numClis }, (_, i) => ClientProcess.start(`client ${i}`, opts.launch, { forwardStderr: opts.forwardStderr }));
+  // Connection trouble shows while we wait (a wrong address is not a silent wait).
+  const trouble = new ClientTroubleMonitor((line) => process.stderr.write(`${line}\n`), { show: !opts.forwardStderr });
+  const procs = Array.from({ length: opts.numClis }, (_, i) =>
+    ClientProcess.start(`client ${i}`, opts.launch, { forwardStderr: opts.forwardStderr, onStderrLine: (line) => trouble.onLine(i, line) }),
+  );
   const fail = (f: ClientFailure): never => {
     throw new BenchFailure(f.message);
   };

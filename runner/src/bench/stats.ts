@@ -3,6 +3,22 @@
  * template's log block (its merge rules: time = max, throughput and counts summed, average =
  * mean of the clients' averages, min = min, max = max, p99 = max) and into YCSB's own
  * `[OP], Metric, value` lines (from the union of all clients' histograms).
+ *
+ * A bench log, in order: the configuration, per phase its progress lines and YCSB lines,
+ * one line saying why the two sets of figures differ, and last the template's block:
+ *
+ *     Benchmarking results:  YCSB-a  10 clients
+ *       [Load]     812 ms
+ *         Throughput:   12345.67 ops/sec
+ *         Latency:    INSERT  ops  10000  avg     79.12  min     30  max   4012  p99    301  us
+ *       [Run]     1530 ms
+ *         Throughput:    6535.95 ops/sec
+ *         Latency:    READ    ops   5012  avg    100.00  min     20  max    900  p99    400  us
+ *                     UPDATE  ops   4988  avg    300.00  min     40  max   1900  p99    700  us
+ *
+ * The template's report script reads, after the `[Run]` line, every line containing
+ * `Throughput` as `float(line.split()[-2])` and every line ending in ` us` as a latency row, so
+ * nothing may follow the block (YCSB's `[OVERALL], Throughput(ops/sec), …` would crash it).
  */
 import { type Histogram, build } from 'hdr-histogram-js';
 import { colour } from '../terminal';
@@ -113,6 +129,18 @@ export function formatTemplatePhase(phase: 'Load' | 'Run', stats: MergedStats): 
 
 export function formatTemplateHeader(workload: string, numClis: number): string {
   return `${colour.heading('Benchmarking results:')}  ${colour.cyan(`YCSB-${workload}`)}  ${colour.magenta(`${numClis} clients`)}`;
+}
+
+/**
+ * Why the block's throughput and p99 differ from YCSB's lines, said in the log itself. Printed
+ * before the block (it is no latency row and must not be read as one).
+ */
+export function formatMergeNote(): string {
+  return (
+    "  Note: the YCSB lines above measure all clients together over the phase's wall time (p99 over every operation);" +
+    " the block below merges per-client results by the template's rules (throughput = sum of each client's own rate," +
+    ' p99 = the largest client p99), so its throughput is a little higher and its p99 may differ.'
+  );
 }
 
 /** YCSB's text exporter lines for one phase, over all clients together. */

@@ -83,7 +83,7 @@ export function javaHashMapOrder(keys: readonly string[]): string[] {
 
 /**
  * RandomByteIterator's bytes: each 32-bit draw gives 6 characters from ' ' upwards with
- * masks 31, 63, 95, 31, 63, 95 (so spaces occur, and 0x7f too; the adapter deals with both).
+ * masks 31, 63, 95, 31, 63, 95 (so spaces occur, which the adapter splits on, and DEL 0x7f, which it sends unchanged).
  */
 export function randomFieldValue(random: { nextUint32(): number }, length: number): string {
   const codes: number[] = new Array<number>(length);

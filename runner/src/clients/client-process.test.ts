@@ -45,3 +45,25 @@ test('a client program that cannot start is reported', async () => {
   assert.equal(r.ok, false);
   assert.match(!r.ok ? r.failure.message : '', /exited with code 127/);
 });
+
+test('a client that exits before its last answer has reached us is not a failure: its stdout is read to the end', async () => {
+  // The shell exits at once, as soon as it has read the command; its answer, a large SCAN,
+  // is written afterwards by a job that inherited stdout: the exit is seen before the answer.
+  const pairs = 20_000;
+  const command = `read line; (sleep 0.3; printf 'SCAN a z BEGIN\\n'; seq 1 ${pairs} | sed 's/.*/  k& v/'; printf 'SCAN END\\n') & exit 0`;
+  const c = ClientProcess.start('client 16', { kind: 'shell', command });
+  const r = await c.call({ op: 'SCAN', start: 'a', end: 'z' }, 10_000);
+  assert.equal(r.ok, true, !r.ok ? r.failure.message : '');
+  assert.equal(r.ok && r.answer.op === 'SCAN' && r.answer.pairs.length, pairs);
+  assert.equal(await c.waitExit(5000), true);
+  const next = await c.call({ op: 'GET', key: 'a' }, 10_000);
+  assert.equal(!next.ok && next.failure.kind, 'exited', 'once its output has ended, an exited client answers nothing more');
+});
+
+test('a client that exits without answering fails even while something else holds its stdout open', async () => {
+  const c = ClientProcess.start('client 0', { kind: 'shell', command: 'read line; sleep 5 & exit 0' });
+  const r = await c.call({ op: 'GET', key: 'a' }, 20_000);
+  assert.equal(!r.ok && r.failure.kind, 'exited');
+  assert.match(!r.ok ? r.failure.message : '', /client 0 exited with code 0 before answering/);
+  process.kill(-c.pid!, 'SIGKILL');
+});

@@ -29,6 +29,12 @@ interface Pending {
 }
 
 const STDERR_TAIL_LINES = 20;
+/**
+ * A client's exit can be reported while its last answer is still in the pipe, so an exit is
+ * acted on only once stdout has ended too; but a leftover process holding stdout open (say, a
+ * job the client left behind) must not keep a caller waiting for ever, hence this bound.
+ */
+const STDOUT_AFTER_EXIT_GRACE_MS = 2000;
 const live = new Set<ClientProcess>();
 let exitHookInstalled = false;
 
@@ -54,6 +60,10 @@ export class ClientProcess {
   private readonly stderrLines: string[] = [];
   private stderrPartial = '';
   private exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private stdoutEnded = false;
+  /** Exited, and everything it printed has been read (or the grace period ran out). */
+  private finished = false;
+  private graceTimer: NodeJS.Timeout | undefined;
   private spawnError: string | undefined;
   private failure: ClientFailure | undefined;
   private readonly exitWaiters: Array<() => void> = [];
@@ -62,6 +72,7 @@ export class ClientProcess {
     readonly name: string,
     launch: ClientLaunch,
     private readonly forwardStderr: boolean,
+    private readonly onStderrLine: ((line: string) => void) | undefined,
   ) {
     installExitHook();
     const options = { cwd: repoRoot(), stdio: ['pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'], detached: true };
@@ -72,6 +83,10 @@ export class ClientProcess {
     live.add(this);
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => this.onStdout(chunk));
+    this.child.stdout!.on('end', () => {
+      this.stdoutEnded = true;
+      if (this.exited !== undefined) this.finishExit();
+    });
     this.child.stderr!.setEncoding('utf8');
     this.child.stderr!.on('data', (chunk: string) => this.onStderr(chunk));
     // A client that exits early makes our writes fail with EPIPE; the exit is what we report.
@@ -84,8 +99,9 @@ export class ClientProcess {
     this.child.on('exit', (code, signal) => this.markExited(code, signal));
   }
 
-  static start(name: string, launch: ClientLaunch, options: { forwardStderr?: boolean } = {}): ClientProcess {
-    return new ClientProcess(name, launch, options.forwardStderr === true);
+  /** onStderrLine sees every complete line the client writes to stderr, as it comes. */
+  static start(name: string, launch: ClientLaunch, options: { forwardStderr?: boolean; onStderrLine?: (line: string) => void } = {}): ClientProcess {
+    return new ClientProcess(name, launch, options.forwardStderr === true, options.onStderrLine);
   }
 
   get pid(): number | undefined {
@@ -133,7 +149,7 @@ export class ClientProcess {
   }
 
   waitExit(timeoutMs: number): Promise<boolean> {
-    if (this.exited !== undefined) return Promise.resolve(true);
+    if (this.finished) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       this.exitWaiters.push(() => {
@@ -218,6 +234,7 @@ export class ClientProcess {
     const parts = (this.stderrPartial + chunk).split('\n');
     this.stderrPartial = parts.pop() ?? '';
     for (const l of parts) {
+      this.onStderrLine?.(l);
       this.stderrLines.push(l);
       if (this.stderrLines.length > STDERR_TAIL_LINES) this.stderrLines.shift();
     }
@@ -227,7 +244,15 @@ export class ClientProcess {
     if (this.exited !== undefined) return;
     this.exited = { code, signal };
     live.delete(this);
-    // Lines already received are processed before we call it an exit.
+    if (this.stdoutEnded || this.spawnError !== undefined) this.finishExit();
+    else this.graceTimer = setTimeout(() => this.finishExit(), STDOUT_AFTER_EXIT_GRACE_MS);
+  }
+
+  private finishExit(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
+    // Every line received is processed before we call it an exit.
     if (this.buffer !== '') {
       const rest = this.buffer;
       this.buffer = '';

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-/** `cluster start|crash|restart|stop|status`: a local stage-2 cluster for the crash scenarios, one command each. */
+/**
+ * `cluster start|crash|restart|stop|status`: a local stage-2 cluster for the crash scenarios, one
+ * command each. Every kill, stop and restart is journaled in `<dir>/faults.jsonl` for the fuzz log.
+ */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { LocalCluster } from './local-cluster';
+import { ClusterRunningError, LocalCluster } from './local-cluster';
 
 const DEFAULT_DIR = '/tmp/madkv-p2/cluster';
 
@@ -17,7 +20,7 @@ async function main(): Promise<void> {
     .option('dir', { type: 'string', default: DEFAULT_DIR, describe: 'folder for storage, logs and the saved layout' })
     .command(
       'start',
-      'start a fresh cluster (wipes --dir)',
+      'start a fresh cluster (wipes --dir; refuses while a cluster runs there)',
       (y) =>
         y
           .option('servers', { type: 'number', default: 3, describe: 'number of partition servers (1..50)' })
@@ -30,10 +33,16 @@ async function main(): Promise<void> {
             return true;
           }),
       async (a) => {
-        const cluster = await LocalCluster.start(
-          { stage: a.stage, dir: a.dir, host: a.host, managerPort: a['man-port'], serverPorts: Array.from({ length: a.servers }, (_, i) => a['base-port'] + i) },
-          { detached: true },
-        );
+        let cluster: LocalCluster;
+        try {
+          cluster = await LocalCluster.start(
+            { stage: a.stage, dir: a.dir, host: a.host, managerPort: a['man-port'], serverPorts: Array.from({ length: a.servers }, (_, i) => a['base-port'] + i) },
+            { detached: true },
+          );
+        } catch (err) {
+          if (err instanceof ClusterRunningError) throw new Error(`${err.message}: just p2::cluster-stop "${a.dir}"`);
+          throw err;
+        }
         console.log(`cluster up: manager ${cluster.managerAddress}, servers ${cluster.serverAddresses.join(',')}`);
         console.log(`storage and logs under ${a.dir}; clients: just p2::client ${cluster.managerAddress}`);
       },
@@ -53,10 +62,8 @@ async function main(): Promise<void> {
       'start a node again on its existing storage',
       (y) => y.positional('node', { type: 'string', demandOption: true }),
       async (a) => {
-        const cluster = LocalCluster.load(a.dir, { detached: true });
         const node = nodeId(a.node);
-        if (node === 'm') await cluster.startManager();
-        else await cluster.startServer(Number(node.slice(1)));
+        await LocalCluster.load(a.dir, { detached: true }).restart(node);
         console.log(`${node} restarted`);
       },
     )
@@ -75,8 +82,7 @@ async function main(): Promise<void> {
       () => undefined,
       (a) => {
         const cluster = LocalCluster.load(a.dir, { detached: true });
-        const nodes = ['m', ...cluster.layout.serverPorts.map((_, i) => `s${i}`)];
-        for (const n of nodes) console.log(`${n.padEnd(4)} ${cluster.isRunning(n) ? `up (pid ${cluster.layout.processes[n]!.pid})` : 'down'}`);
+        for (const n of cluster.nodeIds) console.log(`${n.padEnd(4)} ${cluster.isRunning(n) ? `up (pid ${cluster.layout.processes[n]!.pid})` : 'down'}`);
       },
     )
     .demandCommand(1)

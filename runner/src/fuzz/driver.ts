@@ -4,6 +4,7 @@
  * since the run began) and becomes one history line.
  */
 import { type ClientFailure, type ClientLaunch, ClientProcess } from '../clients/client-process';
+import { ClientTroubleMonitor } from '../clients/client-trouble';
 import type { KvAnswer, KvCall } from '../clients/protocol';
 import { type HistoryOp, HistoryWriter } from '../check/history';
 import { SeededRandom } from '../random';
@@ -27,6 +28,8 @@ export interface DriveResult {
   counts: OpCounts;
   keyFreq: number[][];
   failures: ClientFailure[];
+  /** Operations the clients reported retrying (their stderr's `retrying (attempt 1)` lines). */
+  retriedOps: number;
 }
 
 export class MonotonicClock {
@@ -60,7 +63,11 @@ export function historyOp(client: number, call: KvCall, callT: number, retT: num
  */
 export async function driveFuzzClients(opts: DriveOptions): Promise<DriveResult> {
   const n = opts.keys.length;
-  const clients = Array.from({ length: n }, (_, i) => ClientProcess.start(`client ${i}`, opts.launch, { forwardStderr: opts.forwardStderr }));
+  // Connection trouble shows while we wait (a wrong address is not a silent wait); retries are counted.
+  const trouble = new ClientTroubleMonitor((line) => process.stderr.write(`${line}\n`), { show: !opts.forwardStderr });
+  const clients = Array.from({ length: n }, (_, i) =>
+    ClientProcess.start(`client ${i}`, opts.launch, { forwardStderr: opts.forwardStderr, onStderrLine: (line) => trouble.onLine(i, line) }),
+  );
   const failures: ClientFailure[] = [];
   const history: HistoryOp[] = [];
   const writer = new HistoryWriter(opts.historyFile);
@@ -127,5 +134,5 @@ export async function driveFuzzClients(opts: DriveOptions): Promise<DriveResult>
     writer.close();
     for (const proc of clients) proc.kill();
   }
-  return { history, counts, keyFreq: sources.map((s) => s.keyFreq), failures };
+  return { history, counts, keyFreq: sources.map((s) => s.keyFreq), failures, retriedOps: trouble.retriedOps };
 }

@@ -5,9 +5,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type CheckResult, checkHistory } from '../check/checker';
 import { formatCheckReport } from '../check/report';
+import { runTimedCheck } from '../check/timed-check';
 import { type ClientLaunch } from '../clients/client-process';
+import { type JournalContents, readFaults } from '../faults/fault-journal';
+import { formatFaultSection } from '../faults/fault-section';
 import { SeededRandom } from '../random';
 import { Progress, colour, debugStruct, heading } from '../terminal';
 import { driveFuzzClients } from './driver';
@@ -25,6 +27,8 @@ export interface FuzzConfig {
   opTimeoutMs: number;
   checkTimeoutMs: number;
   forwardStderr: boolean;
+  /** The fault journal of the cluster under test (faults/fault-journal.ts): its events inside the run go to the log. */
+  faultJournal?: string | undefined;
 }
 
 export type FuzzOutcome = 'PASSED' | 'FAILED' | 'UNKNOWN';
@@ -35,7 +39,22 @@ export function validateFuzzConfig(c: FuzzConfig): string | undefined {
   if (!Number.isInteger(c.numOps) || c.numOps < 1) return '--num-ops must be a positive integer';
   if (c.launch.kind === 'just' && c.launch.args.length === 0) return 'give the client as --client-just-args <recipe args…> or --client-cmd "<command>"';
   if (!(c.opTimeoutMs > 0)) return '--op-timeout must be positive';
+  if (!(c.checkTimeoutMs >= 0)) return '--check-timeout must be a number of seconds, 0 or more';
   return undefined;
+}
+
+/** The log's fault section: journaled faults inside [start, end] (none without a journal) and the clients' retries. */
+function faultLines(journal: string | undefined, startMs: number, endMs: number, retried: number): string[] {
+  if (journal === undefined) return formatFaultSection([], startMs, endMs, retried);
+  let contents: JournalContents;
+  try {
+    contents = readFaults(journal);
+  } catch (err) {
+    process.stderr.write(`warning: cannot read the fault journal ${journal}: ${(err as Error).message}\n`);
+    return formatFaultSection([], startMs, endMs, retried);
+  }
+  if (contents.malformed > 0) process.stderr.write(`warning: ${contents.malformed} malformed line(s) in the fault journal ${journal} were skipped\n`);
+  return formatFaultSection(contents.events, startMs, endMs, retried);
 }
 
 export async function runFuzz(c: FuzzConfig): Promise<FuzzOutcome> {
@@ -50,6 +69,7 @@ export async function runFuzz(c: FuzzConfig): Promise<FuzzOutcome> {
       ['seed', c.seed],
       ['op_timeout_secs', c.opTimeoutMs / 1000],
       ['history', historyFile],
+      ...(c.faultJournal !== undefined ? [['fault_journal', c.faultJournal] as [string, string]] : []),
     ])}`,
   );
 
@@ -85,11 +105,12 @@ export async function runFuzz(c: FuzzConfig): Promise<FuzzOutcome> {
   console.log(`  Ran ${result.history.length} operations in ${runSecs.toFixed(1)} s (${Math.round(result.history.length / Math.max(runSecs, 1e-3))} ops/s)`);
 
   for (const f of result.failures) console.log(`${colour.red('Client failure:')}  ${f.message}`);
+  for (const line of faultLines(c.faultJournal, started, Date.now(), result.retriedOps)) console.log(line);
 
   console.log(heading(`Checking linearizability of ${result.history.length} operations...`));
-  const checkStart = Date.now();
-  const check: CheckResult = checkHistory(result.history, { maxMillis: c.checkTimeoutMs });
-  const checkSecs = (Date.now() - checkStart) / 1000;
+  // Progress goes to stderr: the log's lines stay the template's.
+  const { result: check, elapsedMs } = runTimedCheck(result.history, { timeoutMs: c.checkTimeoutMs, onProgress: (line) => console.error(line) });
+  const checkSecs = elapsedMs / 1000;
   for (const line of formatCheckReport(check, result.history, { timeUnit: 'us' })) console.log(line);
 
   const outcome: FuzzOutcome = check.verdict === 'FAILED' || result.failures.length > 0 ? 'FAILED' : check.verdict;
@@ -100,7 +121,7 @@ export async function runFuzz(c: FuzzConfig): Promise<FuzzOutcome> {
   } else {
     const reasons: string[] = [];
     if (check.verdict === 'FAILED') reasons.push(`not linearizable on ${check.violations.length} key(s)`);
-    if (check.verdict === 'UNKNOWN') reasons.push(`the checker ran out of time after ${checkSecs.toFixed(0)} s`);
+    if (check.verdict === 'UNKNOWN') reasons.push(`the checker left ${check.undecidedKeys.length} key(s) undecided after ${checkSecs.toFixed(0)} s`);
     if (result.failures.length > 0) reasons.push(`${result.failures.length} client failure(s)`);
     console.log(`  ${reasons.join('; ')}; history kept in ${historyFile}`);
     console.log(`  re-check it with: just utils::check ${historyFile}`);

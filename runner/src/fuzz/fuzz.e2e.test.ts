@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parseHistoryText } from '../check/history';
+import { parseFaultSection } from '../faults/fault-section';
 import { fakeClientCommand } from '../testing/fake-clients';
 import { runRunner } from '../testing/runner-cli';
 
@@ -45,6 +46,27 @@ describe('runner fuzz, end to end with stand-in clients', () => {
     assert.equal(c.code, 1);
     assert.equal(c.stdout.trim().split('\n').pop(), 'Linearizability check: FAILED');
     fs.rmSync(kept);
+  });
+
+  test('the log lists the journal\'s faults inside the run and counts the operations clients retried', async () => {
+    const journal = path.join(dir, 'faults.jsonl');
+    const before = { t: Date.now() - 60_000, node: 's0', event: 'killed', signal: 'SIGKILL' };
+    fs.writeFileSync(journal, JSON.stringify(before) + '\n');
+    // The client, as it starts (inside the run), journals a kill and a restart of s1 and reports a retried operation.
+    const inject = `const fs = require('fs'); for (const e of [{ node: 's1', event: 'killed', signal: 'SIGKILL' }, { node: 's1', event: 'restarted' }]) fs.appendFileSync(${JSON.stringify(journal)}, JSON.stringify({ t: Date.now(), ...e }) + '\\n')`;
+    const client = `echo "2025-03-01T10:00:00.000Z client: retrying (attempt 1): s1 is down" >&2; echo "retrying (attempt 1): again" >&2; ${JSON.stringify(process.execPath)} -e ${JSON.stringify(inject)}; exec ${fakeClientCommand()}`;
+    const r = await runRunner(['fuzz', '--num-ops', '100', '--fault-journal', journal, '--client-cmd', client]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const lines = r.stdout.split('\n');
+    const section = parseFaultSection(lines);
+    assert.deepEqual(section && { ...section, events: section.events.map((e) => `${e.node} ${e.event}`) }, { injected: 2, retried: 2, events: ['s1 killed (SIGKILL)', 's1 restarted'] });
+    for (const e of section!.events) assert.ok(e.offsetSecs >= 0 && e.offsetSecs < 30);
+    const at = lines.findIndex((l) => l.startsWith('Faults during the run:'));
+    assert.ok(lines.findIndex((l) => l === 'Stopping clients...') < at && at < lines.findIndex((l) => l.startsWith('Checking linearizability')), 'after the clients stop, before the check');
+    assert.match(r.stdout, new RegExp(`fault_journal: "${journal}"`));
+
+    const plain = await runRunner(['fuzz', '--num-ops', '20', '--client-cmd', fakeClientCommand()]);
+    assert.match(plain.stdout, /^Faults during the run: {2}0 injected, 0 operations retried by clients$/m, 'without a journal: the header alone');
   });
 
   test('a client that dies leaves its operation pending and fails the run', async () => {

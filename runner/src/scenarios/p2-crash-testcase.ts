@@ -14,6 +14,7 @@ import { connectClient } from '../../../kvstore/src/client/connect';
 import { partitionOf } from '../../../kvstore/src/cluster/partition-map';
 import { CaseLog } from '../../../kvstore/src/testcases/case-runner';
 import { freePort } from '../../../kvstore/src/testing/spawn-node';
+import { exitWhenFlushed } from '../../../kvstore/src/common/process-exit';
 import { LocalCluster } from '../cluster/local-cluster';
 
 const SERVERS = 3;
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
   }
   const verdict = log.failures === 0 ? 'PASSED' : 'FAILED';
   log.say(`p2 crash testcase: ${verdict}  (${log.steps - log.failures}/${log.steps} checks ok)`);
-  process.exit(log.failures === 0 ? 0 : 1);
+  await exitWhenFlushed(log.failures === 0 ? 0 : 1);
 }
 
 main().catch((err: unknown) => {

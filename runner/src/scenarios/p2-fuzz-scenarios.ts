@@ -6,6 +6,8 @@
  *   B: 3 partitions, server 1 killed (kill -9) halfway and restarted;
  *   C: 5 partitions, servers 1 and 2 killed halfway and restarted.
  * A crashed server's operations stall, then complete after its restart.
+ * The runner reads the cluster's fault journal, so each log lists the kills and
+ * restarts; a scenario whose log does not show exactly its faults fails too.
  * Exits non-zero unless every scenario ends PASSED.
  */
 import { spawn } from 'node:child_process';
@@ -15,7 +17,9 @@ import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { freePort, repoRoot } from '../../../kvstore/src/testing/spawn-node';
+import { exitWhenFlushed } from '../../../kvstore/src/common/process-exit';
 import { LocalCluster } from '../cluster/local-cluster';
+import { parseFaultSection } from '../faults/fault-section';
 
 interface Scenario {
   name: string;
@@ -36,9 +40,10 @@ async function runScenario(s: Scenario, numOps: number, downMs: number, logDir: 
     { stage: 'p2-fuzz-scenarios', dir, host: '127.0.0.1', managerPort: ports[0]!, serverPorts: ports.slice(1) },
     { detached: false, env: { MADKV_RUN_DIR: path.join(dir, 'run') } },
   );
-  const client = `${process.execPath} ${path.join(repoRoot(), 'dist/kvstore/src/bin/client.js')} --quiet --manager ${cluster.managerAddress}`;
+  const client = `${process.execPath} ${path.join(repoRoot(), 'dist/kvstore/src/bin/client.js')} --manager ${cluster.managerAddress}`;
   const history = path.join(dir, 'history.jsonl');
-  const runner = spawn(process.execPath, [path.join(repoRoot(), 'dist/runner/src/main.js'), 'fuzz', '--num-clis', '5', '--conflict', '--num-ops', String(numOps), '--history', history, '--client-cmd', client], {
+  const fuzzArgs = ['fuzz', '--num-clis', '5', '--conflict', '--num-ops', String(numOps), '--history', history, '--fault-journal', cluster.journalFile, '--client-cmd', client];
+  const runner = spawn(process.execPath, [path.join(repoRoot(), 'dist/runner/src/main.js'), ...fuzzArgs], {
     cwd: repoRoot(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -69,12 +74,29 @@ async function runScenario(s: Scenario, numOps: number, downMs: number, logDir: 
   if (logDir) fs.writeFileSync(path.join(logDir, `p2-fuzz-${s.servers}-${s.crash.length ? 'yes' : 'no'}.log`), out);
   const outcome = /Fuzz testing result:\s*(?:\x1b\[[0-9;]*m)*\s*(\w+)/.exec(out)?.[1] ?? `no result (runner exit ${code})`;
   if (s.crash.length > 0 && !crashed) return `${outcome}, but the run ended before the crash point`;
+  const faults = faultProblem(out, s);
+  if (faults !== undefined) return `${outcome}, but ${faults}`;
   if (outcome !== 'PASSED') {
     process.stdout.write(out.split('\n').slice(-25).join('\n') + `\n  (history kept at ${history})\n`);
     return outcome;
   }
   fs.rmSync(dir, { recursive: true, force: true });
   return outcome;
+}
+
+/** Whether the log's fault section lists exactly the scenario's kills and restarts. */
+function faultProblem(out: string, s: Scenario): string | undefined {
+  let section;
+  try {
+    section = parseFaultSection(out.split('\n'));
+  } catch (err) {
+    return `its fault section is malformed: ${(err as Error).message}`;
+  }
+  if (section === undefined) return 'the log has no fault section';
+  const listed = section.events.map((e) => `${e.node} ${e.event}`).sort();
+  const expected = s.crash.flatMap((i) => [`s${i} killed (SIGKILL)`, `s${i} restarted`]).sort();
+  if (listed.join('|') !== expected.join('|')) return `the log lists faults [${listed.join(', ')}], expected [${expected.join(', ')}]`;
+  return undefined;
 }
 
 async function main(): Promise<void> {
@@ -95,7 +117,7 @@ async function main(): Promise<void> {
     if (!outcome.startsWith('PASSED') || outcome.includes('but')) failed++;
   }
   process.stdout.write(`${SCENARIOS.length - failed} passed, ${failed} failed\n`);
-  process.exit(failed === 0 ? 0 : 1);
+  await exitWhenFlushed(failed === 0 ? 0 : 1);
 }
 
 main().catch((err: unknown) => {

@@ -17,7 +17,7 @@ for (const [name, k] of Object.entries(KV_SCENARIOS)) {
     for (let seed = 1; seed <= SEEDS; seed++) {
       const { history } = runKvUnderFaults(name, k.mode, k.unreliable, seed);
       const ops: HistoryOp[] = history;
-      const result = checkHistory(ops, { maxMillis: 20_000 });
+      const result = checkHistory(ops);
       assert.equal(
         result.verdict,
         'PASSED',

@@ -1,0 +1,54 @@
+/** The fault journal: one JSON line per injected fault, read back in order. */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { appendFault, readFaults, signalEvent } from './fault-journal';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-fault-journal-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('appended events come back in order; an absent journal has none', () => {
+  const file = path.join(dir, 'faults.jsonl');
+  assert.deepEqual(readFaults(file), { events: [], malformed: 0 });
+  appendFault(file, { t: 1, node: 's1', event: 'killed', signal: 'SIGKILL' });
+  appendFault(file, { t: 2, node: 's1', event: 'restarted' });
+  assert.deepEqual(readFaults(file), {
+    events: [
+      { t: 1, node: 's1', event: 'killed', signal: 'SIGKILL' },
+      { t: 2, node: 's1', event: 'restarted' },
+    ],
+    malformed: 0,
+  });
+});
+
+test('lines that are not events are skipped and counted', () => {
+  const file = path.join(dir, 'damaged.jsonl');
+  fs.writeFileSync(
+    file,
+    [
+      '{"t": 5, "node": "m", "event": "stopped", "signal": "SIGTERM"}',
+      'not json',
+      '{"t": 6, "node": "m", "event": "exploded"}',
+      '{"t": "7", "node": "m", "event": "killed"}',
+      '{"t": 8, "node": "two words", "event": "killed"}',
+      '{"t": 9, "node": "s0", "event": "link-cut", "peer": "s1"}',
+      '{"t": 10, "node"',
+    ].join('\n'),
+  );
+  assert.deepEqual(readFaults(file), {
+    events: [
+      { t: 5, node: 'm', event: 'stopped', signal: 'SIGTERM' },
+      { t: 9, node: 's0', event: 'link-cut', peer: 's1' },
+    ],
+    malformed: 5,
+  });
+});
+
+test('a signal sent to a node names its event', () => {
+  assert.equal(signalEvent('SIGKILL'), 'killed');
+  assert.equal(signalEvent('SIGTERM'), 'stopped');
+  assert.equal(signalEvent('SIGSTOP'), 'paused');
+  assert.equal(signalEvent('SIGCONT'), 'resumed');
+});

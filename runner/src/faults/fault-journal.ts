@@ -1,0 +1,91 @@
+/**
+ * The fault journal: every fault the harness injects (a kill, a stop, a restart; later a
+ * pause or a cut link), one JSON line each, appended by whoever injects it (the local
+ * cluster tool, the stage-3 nemesis) and read by the fuzz runner, which reports the events
+ * that fell within its run. By default `<cluster dir>/faults.jsonl`.
+ *
+ *     {"t": 1733112345678, "node": "s1", "event": "killed", "signal": "SIGKILL"}
+ *     {"t": 1733112353012, "node": "s1", "event": "restarted"}
+ *     {"t": 1733112360000, "node": "s0", "event": "link-cut", "peer": "s1"}
+ *
+ * t: wall-clock milliseconds (Date.now()) when the fault took effect; node: the node id
+ * (m, s0, s0.1, …); event: killed | stopped | restarted | paused | resumed | link-cut |
+ * link-healed; signal: the signal sent (killed, stopped, paused, resumed); peer: the other
+ * end of a link (link events, node -> peer).
+ */
+import * as fs from 'node:fs';
+
+export const FAULT_JOURNAL_FILE = 'faults.jsonl';
+
+export const FAULT_EVENTS = ['killed', 'stopped', 'restarted', 'paused', 'resumed', 'link-cut', 'link-healed'] as const;
+export type FaultEventKind = (typeof FAULT_EVENTS)[number];
+
+export interface FaultEvent {
+  t: number;
+  node: string;
+  event: FaultEventKind;
+  signal?: string;
+  peer?: string;
+}
+
+/** The event a signal sent to a node amounts to. */
+export function signalEvent(signal: NodeJS.Signals): FaultEventKind {
+  switch (signal) {
+    case 'SIGKILL':
+      return 'killed';
+    case 'SIGSTOP':
+      return 'paused';
+    case 'SIGCONT':
+      return 'resumed';
+    default:
+      return 'stopped';
+  }
+}
+
+/** Appends one event (one write of one line, so concurrent appenders do not interleave). */
+export function appendFault(file: string, event: FaultEvent): void {
+  fs.appendFileSync(file, JSON.stringify(event) + '\n');
+}
+
+export interface JournalContents {
+  events: FaultEvent[];
+  /** Lines that are not events (a torn last line after a crash, a hand edit): skipped and counted. */
+  malformed: number;
+}
+
+/** The journal's events in file order; an absent journal has none. */
+export function readFaults(file: string): JournalContents {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], malformed: 0 };
+    throw err;
+  }
+  const events: FaultEvent[] = [];
+  let malformed = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const e = parseEvent(line);
+    if (e === undefined) malformed++;
+    else events.push(e);
+  }
+  return { events, malformed };
+}
+
+function parseEvent(line: string): FaultEvent | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  if (typeof o['t'] !== 'number' || !Number.isFinite(o['t']) || typeof o['node'] !== 'string' || !/^\S+$/.test(o['node'])) return undefined;
+  if (!(FAULT_EVENTS as readonly unknown[]).includes(o['event'])) return undefined;
+  const e: FaultEvent = { t: o['t'], node: o['node'], event: o['event'] as FaultEventKind };
+  if (typeof o['signal'] === 'string') e.signal = o['signal'];
+  if (typeof o['peer'] === 'string') e.peer = o['peer'];
+  return e;
+}

@@ -1,0 +1,93 @@
+/** Recorded runs: arguments checked before anything is touched, log names from the labels, commands from the stage. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { type RunContext, type RunPlan, planRun } from './run-spec';
+
+const ctx: RunContext = { results: '/r/madkv-p1', root: '/kit', node: 'node', just: 'just', runnerArgs: [] };
+const p2: RunContext = { ...ctx, results: '/r/madkv-p2' };
+const RUNNER = ['node', '/kit/dist/runner/src/main.js'];
+
+function plan(stage: string, kind: string, args: string[], c = ctx): RunPlan {
+  const p = planRun(stage, kind, args, c);
+  assert.ok(typeof p !== 'string', p as string);
+  return p;
+}
+
+test('p1 runs: log names and commands', () => {
+  assert.deepEqual(plan('p1', 'testcase', ['3', '127.0.0.1:3777']), {
+    logFile: '/r/madkv-p1/tests/test3.log',
+    command: ['just', 'p1::test3', '127.0.0.1:3777'],
+    notes: [],
+    verdict: /testcase 3: (PASSED|FAILED)/,
+  });
+  assert.deepEqual(plan('p1', 'bench', ['10', 'e', '10.0.0.1:3777']), {
+    logFile: '/r/madkv-p1/bench/bench-10-e.log',
+    command: [...RUNNER, 'bench', '--num-clis', '10', '--workload', 'e', '--client-just-args', 'p1::client', '10.0.0.1:3777'],
+    notes: [],
+  });
+  assert.deepEqual(plan('p1', 'fuzz', ['1', 'no', '127.0.0.1:3777']), {
+    logFile: '/r/madkv-p1/fuzz/fuzz-1-no.log',
+    command: [...RUNNER, 'fuzz', '--num-clis', '1', '--client-just-args', 'p1::client', '127.0.0.1:3777'],
+    notes: ['conflict: no (each client has its own random keys)'],
+    verdict: /Fuzz testing result:/,
+  });
+});
+
+test('conflict: anything but no means shared keys, as in the template; odd values are logged under yes, saying so', () => {
+  const yes = plan('p1', 'fuzz', ['3', 'yes', '127.0.0.1:3777']);
+  assert.equal(yes.logFile, '/r/madkv-p1/fuzz/fuzz-3-yes.log');
+  assert.ok(yes.command.includes('--conflict'));
+  assert.deepEqual(yes.notes, ['conflict: shared keys key00000..key00004']);
+  const maybe = plan('p1', 'fuzz', ['3', 'maybe', '127.0.0.1:3777']);
+  assert.equal(maybe.logFile, '/r/madkv-p1/fuzz/fuzz-3-yes.log');
+  assert.ok(maybe.command.includes('--conflict'));
+  assert.deepEqual(maybe.notes, ["conflict: shared keys key00000..key00004 ('maybe' is not 'no'; logged as yes)"]);
+  assert.equal(plan('p1', 'fuzz', ['3', 'No', '127.0.0.1:3777']).logFile, '/r/madkv-p1/fuzz/fuzz-3-yes.log', 'only no is no');
+});
+
+test('p2 runs: fuzz reads the default local cluster\'s fault journal', () => {
+  assert.deepEqual(plan('p2', 'fuzz', ['3', 'yes', '127.0.0.1:3666'], p2), {
+    logFile: '/r/madkv-p2/fuzz/fuzz-3-yes.log',
+    command: [...RUNNER, 'fuzz', '--num-clis', '5', '--conflict', '--fault-journal', '/r/madkv-p2/cluster/faults.jsonl', '--client-just-args', 'p2::client', '127.0.0.1:3666'],
+    notes: [],
+    verdict: /Fuzz testing result:/,
+  });
+  assert.deepEqual(plan('p2', 'bench', ['10', 'a', '3', '127.0.0.1:3666'], p2).logFile, '/r/madkv-p2/bench/bench-10-a-3.log');
+  assert.deepEqual(plan('p2', 'testcase', [], p2), {
+    logFile: '/r/madkv-p2/tests/test-crash.log',
+    command: ['node', '/kit/dist/runner/src/scenarios/p2-crash-testcase.js'],
+    notes: [],
+    verdict: /p2 crash testcase: (PASSED|FAILED)/,
+  });
+});
+
+test('numbers are written plainly in log names; extra runner flags go before the client arguments', () => {
+  assert.equal(plan('p1', 'bench', ['010', 'a', '127.0.0.1:3777']).logFile, '/r/madkv-p1/bench/bench-10-a.log');
+  const seeded = plan('p1', 'bench', ['2', 'c', '127.0.0.1:3777'], { ...ctx, runnerArgs: ['--seed', '7'] });
+  assert.deepEqual(seeded.command.slice(2), ['bench', '--num-clis', '2', '--workload', 'c', '--seed', '7', '--client-just-args', 'p1::client', '127.0.0.1:3777']);
+});
+
+test('every bad argument is a one-line message', () => {
+  const bad: Array<[string, string, string[], string]> = [
+    ['p1', 'bench', ['ten', 'a', '127.0.0.1:3777'], "nclis must be a positive integer, got 'ten'"],
+    ['p1', 'bench', ['0', 'a', '127.0.0.1:3777'], "nclis must be a positive integer, got '0'"],
+    ['p1', 'bench', ['-3', 'a', '127.0.0.1:3777'], "nclis must be a positive integer, got '-3'"],
+    ['p1', 'bench', ['2.5', 'a', '127.0.0.1:3777'], "nclis must be a positive integer, got '2.5'"],
+    ['p1', 'bench', ['10', 'z', '127.0.0.1:3777'], "wload must be one of a, b, c, d, e, f, got 'z'"],
+    ['p1', 'bench', ['10', 'A', '127.0.0.1:3777'], "wload must be one of a, b, c, d, e, f, got 'A'"],
+    ['p1', 'bench', ['10', 'a', 'localhost'], "server: bad address 'localhost': expected host:port"],
+    ['p1', 'bench', ['10', 'a', '127.0.0.1:0'], "server: bad address '127.0.0.1:0': port 0 cannot be connected to"],
+    ['p1', 'testcase', ['9', '127.0.0.1:3777'], "num must be an integer from 1 to 5, got '9'"],
+    ['p1', 'testcase', ['x', '127.0.0.1:3777'], "num must be an integer from 1 to 5, got 'x'"],
+    ['p1', 'fuzz', ['', 'yes', '127.0.0.1:3777'], "nclis must be a positive integer, got ''"],
+    ['p1', 'fuzz', ['3', 'yes'], 'p1 fuzz takes 3 arguments (nclis conflict server), got 2'],
+    ['p2', 'fuzz', ['3', 'maybe', '127.0.0.1:3666'], "crashing must be yes or no, got 'maybe'"],
+    ['p2', 'fuzz', ['51', 'no', '127.0.0.1:3666'], "nservers must be an integer from 1 to 50, got '51'"],
+    ['p2', 'bench', ['10', 'a', 'three', '127.0.0.1:3666'], "nservers must be an integer from 1 to 50, got 'three'"],
+    ['p2', 'bench', ['10', 'a', '3', '127.0.0.1:99999'], "manager: bad address '127.0.0.1:99999': port 99999 is out of range"],
+    ['p2', 'testcase', ['1'], 'p2 testcase takes 0 arguments (none), got 1'],
+    ['p2', 'report', [], 'unknown run \'report\' for p2: expected testcase, fuzz, bench'],
+    ['p9', 'fuzz', [], "unknown stage 'p9': expected p1 or p2"],
+  ];
+  for (const [stage, kind, args, message] of bad) assert.equal(planRun(stage, kind, args, ctx), message, `${stage} ${kind} ${args.join(' ')}`);
+});

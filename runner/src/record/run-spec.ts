@@ -1,0 +1,180 @@
+/**
+ * What a recorded run of a stage recipe is (`pN::testcase`, `pN::fuzz`, `pN::bench`): its
+ * arguments checked, the log file its labels name, and the command that does the work.
+ * Pure: nothing here touches a file, so a mistyped argument can never create or damage one.
+ *
+ *   p1 testcase <num 1..5> <server>              -> tests/test<num>.log
+ *   p1 fuzz <nclis> <conflict> <server>          -> fuzz/fuzz-<nclis>-<yes|no>.log
+ *   p1 bench <nclis> <wload a..f> <server>       -> bench/bench-<nclis>-<wload>.log
+ *   p2 testcase                                  -> tests/test-crash.log
+ *   p2 fuzz <nservers> <crashing yes|no> <manager>  -> fuzz/fuzz-<nservers>-<crashing>.log
+ *   p2 bench <nclis> <wload> <nservers> <manager>   -> bench/bench-<nclis>-<wload>-<nservers>.log
+ *
+ * `conflict` follows the template: any value other than `no` means shared keys. A value
+ * other than yes/no is logged under the `yes` name (labels stay the report's), and the
+ * log's first line says which keys it chose and why.
+ */
+import * as path from 'node:path';
+import { MAX_PARTITIONS } from '../../../kvstore/src/cluster/partition-map';
+import { AddressError, parseAddress } from '../../../kvstore/src/wire/address';
+import { WORKLOAD_NAMES } from '../bench/workload';
+import { FAULT_JOURNAL_FILE } from '../faults/fault-journal';
+
+export interface RunContext {
+  /** The stage's results folder, e.g. /tmp/madkv-p1. */
+  results: string;
+  /** The repository root (programs run from there). */
+  root: string;
+  /** The node binary. */
+  node: string;
+  /** The `just` to run testcase recipes with. */
+  just: string;
+  /** Extra runner flags for fuzz and bench (MADKV_RUNNER_ARGS), e.g. ['--seed', '7']. */
+  runnerArgs: string[];
+}
+
+export interface RunPlan {
+  /** Where the log goes once the run succeeds. */
+  logFile: string;
+  /** The program and its arguments. */
+  command: string[];
+  /** Lines written at the top of the log (and console) before the run's own output. */
+  notes: string[];
+  /**
+   * The line a run prints once it has reached its verdict (a fuzz run that FAILED, a
+   * testcase that FAILED): such a run is complete, and its log is a result to report, even
+   * though it exits non-zero. Without it, only exit status 0 counts as complete.
+   */
+  verdict?: RegExp;
+}
+
+const FUZZ_VERDICT = /Fuzz testing result:/;
+
+export const STAGES = ['p1', 'p2'] as const;
+export const KINDS = ['testcase', 'fuzz', 'bench'] as const;
+
+/** Shared keys the fuzzer uses with --conflict (its default --num-keys is 5). */
+const SHARED_KEYS = 'key00000..key00004';
+
+/** The plan for `<stage> <kind> <args…>`, or a one-line message saying what is wrong. */
+export function planRun(stage: string, kind: string, args: readonly string[], ctx: RunContext): RunPlan | string {
+  const usage = USAGE[`${stage} ${kind}`];
+  if (usage === undefined) {
+    if (!(STAGES as readonly string[]).includes(stage)) return `unknown stage '${stage}': expected ${STAGES.join(' or ')}`;
+    return `unknown run '${kind}' for ${stage}: expected ${Object.keys(USAGE).filter((k) => k.startsWith(`${stage} `)).map((k) => k.split(' ')[1]).join(', ')}`;
+  }
+  if (args.length !== usage.length) return `${stage} ${kind} takes ${usage.length} argument${usage.length === 1 ? '' : 's'} (${usage.join(' ') || 'none'}), got ${args.length}`;
+  try {
+    return PLANNERS[`${stage} ${kind}`]!(args, ctx);
+  } catch (err) {
+    if (err instanceof ArgumentError) return err.message;
+    throw err;
+  }
+}
+
+const USAGE: Record<string, string[]> = {
+  'p1 testcase': ['num', 'server'],
+  'p1 fuzz': ['nclis', 'conflict', 'server'],
+  'p1 bench': ['nclis', 'wload', 'server'],
+  'p2 testcase': [],
+  'p2 fuzz': ['nservers', 'crashing', 'manager'],
+  'p2 bench': ['nclis', 'wload', 'nservers', 'manager'],
+};
+
+const P1_TESTCASES = 5;
+
+const PLANNERS: Record<string, (a: readonly string[], ctx: RunContext) => RunPlan> = {
+  'p1 testcase': ([num, server], ctx) => {
+    const n = integer('num', num!, 1, P1_TESTCASES);
+    return {
+      logFile: path.join(ctx.results, 'tests', `test${n}.log`),
+      command: [ctx.just, `p1::test${n}`, address('server', server!)],
+      notes: [],
+      verdict: new RegExp(`testcase ${n}: (PASSED|FAILED)`),
+    };
+  },
+  'p1 fuzz': ([nclis, conflict, server], ctx) => {
+    const n = integer('nclis', nclis!, 1);
+    const shared = conflict !== 'no';
+    const label = shared ? 'yes' : 'no';
+    const why = conflict === 'yes' || conflict === 'no' ? '' : ` ('${conflict}' is not 'no'; logged as ${label})`;
+    const note = shared ? `conflict: shared keys ${SHARED_KEYS}${why}` : 'conflict: no (each client has its own random keys)';
+    return {
+      logFile: path.join(ctx.results, 'fuzz', `fuzz-${n}-${label}.log`),
+      command: runner(ctx, ['fuzz', '--num-clis', String(n), ...(shared ? ['--conflict'] : [])], ['p1::client', address('server', server!)]),
+      notes: [note],
+      verdict: FUZZ_VERDICT,
+    };
+  },
+  'p1 bench': ([nclis, wload, server], ctx) => {
+    const n = integer('nclis', nclis!, 1);
+    const w = workload(wload!);
+    return {
+      logFile: path.join(ctx.results, 'bench', `bench-${n}-${w}.log`),
+      command: runner(ctx, ['bench', '--num-clis', String(n), '--workload', w], ['p1::client', address('server', server!)]),
+      notes: [],
+    };
+  },
+  'p2 testcase': (_, ctx) => ({
+    logFile: path.join(ctx.results, 'tests', 'test-crash.log'),
+    command: [ctx.node, path.join(ctx.root, 'dist', 'runner', 'src', 'scenarios', 'p2-crash-testcase.js')],
+    notes: [],
+    verdict: /p2 crash testcase: (PASSED|FAILED)/,
+  }),
+  'p2 fuzz': ([nservers, crashing, manager], ctx) => {
+    const s = integer('nservers', nservers!, 1, MAX_PARTITIONS);
+    const c = yesNo('crashing', crashing!);
+    // The faults p2::crash / p2::restart inject on the default local cluster go to the log.
+    const journal = path.join(ctx.results, 'cluster', FAULT_JOURNAL_FILE);
+    return {
+      logFile: path.join(ctx.results, 'fuzz', `fuzz-${s}-${c}.log`),
+      command: runner(ctx, ['fuzz', '--num-clis', '5', '--conflict', '--fault-journal', journal], ['p2::client', address('manager', manager!)]),
+      notes: [],
+      verdict: FUZZ_VERDICT,
+    };
+  },
+  'p2 bench': ([nclis, wload, nservers, manager], ctx) => {
+    const n = integer('nclis', nclis!, 1);
+    const w = workload(wload!);
+    const s = integer('nservers', nservers!, 1, MAX_PARTITIONS);
+    return {
+      logFile: path.join(ctx.results, 'bench', `bench-${n}-${w}-${s}.log`),
+      command: runner(ctx, ['bench', '--num-clis', String(n), '--workload', w], ['p2::client', address('manager', manager!)]),
+      notes: [],
+    };
+  },
+};
+
+class ArgumentError extends Error {}
+
+function runner(ctx: RunContext, args: string[], clientJustArgs: string[]): string[] {
+  return [ctx.node, path.join(ctx.root, 'dist', 'runner', 'src', 'main.js'), ...args, ...ctx.runnerArgs, '--client-just-args', ...clientJustArgs];
+}
+
+/** A decimal integer in [1, max], written without leading zeros in the log's name. */
+function integer(name: string, text: string, min: 1, max?: number): number {
+  const n = /^\d{1,7}$/.test(text) ? Number(text) : Number.NaN;
+  if (n >= min && n <= (max ?? Number.MAX_SAFE_INTEGER)) return n;
+  throw new ArgumentError(max === undefined ? `${name} must be a positive integer, got '${text}'` : `${name} must be an integer from ${min} to ${max}, got '${text}'`);
+}
+
+function workload(text: string): string {
+  if (!(WORKLOAD_NAMES as readonly string[]).includes(text)) throw new ArgumentError(`wload must be one of ${WORKLOAD_NAMES.join(', ')}, got '${text}'`);
+  return text;
+}
+
+function yesNo(name: string, text: string): 'yes' | 'no' {
+  if (text !== 'yes' && text !== 'no') throw new ArgumentError(`${name} must be yes or no, got '${text}'`);
+  return text;
+}
+
+function address(name: string, text: string): string {
+  try {
+    const a = parseAddress(text);
+    if (a.port === 0) throw new AddressError(`bad address '${text}': port 0 cannot be connected to`);
+  } catch (err) {
+    if (err instanceof AddressError) throw new ArgumentError(`${name}: ${err.message}`);
+    throw err;
+  }
+  return text;
+}
