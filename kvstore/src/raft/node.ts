@@ -30,7 +30,7 @@ import { RaftCore } from './raft';
 import { seededRandom } from './random';
 import type { RaftStorage } from './storage';
 import type { RaftTransport } from './transport';
-import { type Entry, NONE, type NodeId, type RandomSource, type ReadState, type Ready, type Role, type Snapshot, type SoftState } from './types';
+import { type Entry, type NodeId, type RandomSource, type ReadState, type Ready, type Role, type Snapshot, type SoftState } from './types';
 
 /** The state machine as the node sees it: entries in, results out, snapshots both ways. */
 export interface RaftFsm<R> {
@@ -470,7 +470,7 @@ export class RaftNode<R> {
       for (const w of this.proposals.values()) w.reject(err);
       this.proposals.clear();
     }
-    if (s.leader !== NONE || s.role !== 'leader') for (const check of [...this.leaderWatchers]) check();
+    for (const check of [...this.leaderWatchers]) check();
   }
 
   private maybeSnapshot(): void {

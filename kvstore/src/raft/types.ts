@@ -68,9 +68,9 @@ export interface Ready {
   /** Set when term or vote changed: write it durably. */
   hardState: HardState | null;
   /**
-   * A snapshot received from the leader: make it durable, discard the whole local log (the
-   * next entry is meta.index + 1) and restore the state machine from it. Never set together
-   * with `entries` or `committedEntries`.
+   * A snapshot received from the leader: make it durable, then discard the whole local log
+   * (the next entry is meta.index + 1), and restore the state machine from it, before
+   * anything else in this Ready (`entries` then follow the snapshot).
    */
   snapshot: Snapshot | null;
   /**

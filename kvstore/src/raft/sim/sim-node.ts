@@ -257,7 +257,7 @@ export class SimNode {
     });
   }
 
-  /** Ticks between this node's clock ticks are the simulation's business; this is its role for checks. */
+  /** The term this node leads, or null if it is down or not the leader. */
   get leaderTerm(): number | null {
     return this.core !== null && this.core.role === 'leader' ? this.core.term : null;
   }
