@@ -116,8 +116,9 @@ async function waitForLeader(groups: KvGroup[]): Promise<KvGroup> {
 
 async function benchRaft(rf: number, proposers: number): Promise<Result> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-raft-bench-'));
-  const groups = await openCluster(dir, rf);
+  let groups: KvGroup[] = [];
   try {
+    groups = await openCluster(dir, rf);
     const leader = await waitForLeader(groups);
     let base = leader.node.stats();
     const r = await drive(
