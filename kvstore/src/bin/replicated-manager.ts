@@ -10,7 +10,7 @@ import { hideBin } from 'yargs/helpers';
 import { makeLogger } from '../common/log';
 import { registerProcess } from '../common/pid-registry';
 import { exitOnSignals, fail } from '../common/process-exit';
-import { type ClusterConfig, ManagerStateMachine, describeConfig, managerCommandCodec, validateConfig } from '../cluster/manager-state';
+import { type ClusterConfig, type ManagerCommand, type ManagerResult, ManagerStateMachine, describeConfig, managerCommandCodec, validateConfig } from '../cluster/manager-state';
 import { type ManagerGroup, ReplicatedManager } from '../cluster/replicated-manager';
 import { describePeers, openReplicaGroup, parsePeerList, stepDownAndClose } from '../replication/replica-launch';
 import { logRoleChanges } from '../status/admin-service';
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const sm = new ManagerStateMachine();
   let group: ManagerGroup;
   try {
-    group = await openReplicaGroup(dir, sm, managerCommandCodec, {
+    group = await openReplicaGroup<ManagerCommand, ManagerResult, ManagerStateMachine>(dir, sm, managerCommandCodec, {
       replica,
       peers,
       listen: { host: args['listen-host'], port: args['p2p-port'] },
