@@ -48,6 +48,18 @@ export interface ReplicaServerOptions {
   onFatal: (err: Error) => void;
 }
 
+/** The key-value state machine, saying when its whole state is replaced by a snapshot (its own at start-up, or one installed from the leader). */
+class ReportingKvStateMachine extends KvLogStateMachine {
+  constructor(private readonly onRestore: (keys: number) => void) {
+    super();
+  }
+
+  override restore(data: Buffer): void {
+    super.restore(data);
+    this.onRestore(this.kv.size);
+  }
+}
+
 export class ReplicaServer {
   readonly admin: AdminService;
 
@@ -66,7 +78,8 @@ export class ReplicaServer {
     const lock = await StorageLock.acquire(options.backerPath);
     try {
       const membership = await PartitionMembership.open(options.backerPath, options.partition, options.replica);
-      const group = await openReplicaGroup<KvLogCommand, ApplyOutcome, KvLogStateMachine>(options.backerPath, new KvLogStateMachine(), kvLogCodec, { ...options, heldLock: lock });
+      const sm = new ReportingKvStateMachine((keys) => options.log(`state restored from a snapshot: ${keys} keys`));
+      const group = await openReplicaGroup<KvLogCommand, ApplyOutcome, KvLogStateMachine>(options.backerPath, sm, kvLogCodec, { ...options, heldLock: lock });
       return new ReplicaServer(options, group, membership, lock);
     } catch (err) {
       lock.release();
