@@ -95,6 +95,9 @@ export class ReplicatedManager {
 
   private async getMap(): Promise<Reply<MapReply>> {
     return this.group.read((sm) => {
+      // Checked again now that the state is current: a replica that just started may not have replayed the configuration before the read.
+      const mismatch = this.mismatch();
+      if (mismatch !== undefined) return errorReply('bad_request', mismatch);
       const config = sm.config;
       if (config === null) return errorReply('unavailable', 'the manager group is not configured yet; retry shortly');
       if (!sm.ready) return errorReply('unavailable', waitingMessage(sm, config));
@@ -105,6 +108,8 @@ export class ReplicatedManager {
   private async register(req: Extract<ManagerRequest, { type: 'register' }>): Promise<Reply<RegisterReply>> {
     const replica = req.replica ?? 0;
     const known = await this.group.read((sm) => ({ config: sm.config, address: sm.registeredAddress(req.partition, replica) }));
+    const mismatch = this.mismatch();
+    if (mismatch !== undefined) return errorReply('bad_request', mismatch);
     if (known.config !== null && known.address === req.address) return okReply({ map: mapOf(known.config) });
     const result = await this.group.propose({ op: 'register', partition: req.partition, replica, address: req.address });
     if (result.kind === 'refused') {
