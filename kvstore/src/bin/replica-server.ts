@@ -8,15 +8,13 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { makeLogger } from '../common/log';
-import { registerProcess } from '../common/pid-registry';
-import { exitOnSignals, fail } from '../common/process-exit';
+import { fail } from '../common/process-exit';
 import { registerWithManager } from '../cluster/manager-link';
 import { countOption, portOption, replicaOptions } from '../replication/replica-cli-options';
 import { describePeers, parsePeerList } from '../replication/replica-launch';
 import { ReplicaServer } from '../server/replica-server';
-import { logRoleChanges } from '../status/admin-service';
+import { serveReplica } from '../replication/replica-process';
 import { type Address, AddressError, formatAddress, parseAddressList } from '../wire/address';
-import { NODE_LISTEN_RETRY_MS, RpcServer } from '../wire/rpc-server';
 
 async function main(): Promise<void> {
   const args = await replicaOptions(
@@ -79,28 +77,24 @@ async function main(): Promise<void> {
   const st = server.group.status();
   log(`replica ${replica} of ${server.replicas} (peers ${describePeers(peers)}); recovered ${args['backer-path']} in ${Date.now() - started} ms: snapshot at ${st.snapshotIndex}, log to ${st.lastIndex}, term ${st.term}`);
 
-  const rpc = new RpcServer((body) => server.handle(body), { log });
-  let bound: Address;
-  try {
-    bound = await rpc.listen({ host: args['listen-host'], port: args['api-port'] }, NODE_LISTEN_RETRY_MS);
-  } catch (err) {
-    await server.close();
-    fail((err as Error).message);
-  }
-  registerProcess(args.stage, `server-${node}`);
-  const stopRoleLog = logRoleChanges(server.group, log, args['tick-ms']);
-  const stopHeartbeat = registerWithManager(managers, partition, formatAddress(bound), {
-    replica,
-    onMap: (map) => server.takeMap(map),
+  let stopHeartbeat = (): void => undefined;
+  await serveReplica({
+    what: `server ${node}`,
+    role: `server-${node}`,
+    stage: args.stage,
+    listen: { host: args['listen-host'], port: args['api-port'] },
+    handler: (body) => server.handle(body),
+    group: server.group,
+    tickMs: args['tick-ms'],
     log,
+    onServing: (bound) => {
+      stopHeartbeat = registerWithManager(managers, partition, formatAddress(bound), { replica, onMap: (map) => server.takeMap(map), log });
+    },
+    stop: async () => {
+      stopHeartbeat();
+      await server.close();
+    },
   });
-  exitOnSignals(async () => {
-    stopHeartbeat();
-    stopRoleLog();
-    await rpc.close();
-    await server.close();
-  });
-  process.stdout.write(`madkv server ${node} listening on ${formatAddress(bound)}\n`);
 }
 
 main().catch((err: unknown) => fail((err as Error).stack ?? String(err)));

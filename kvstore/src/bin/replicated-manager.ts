@@ -8,14 +8,12 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { makeLogger } from '../common/log';
-import { registerProcess } from '../common/pid-registry';
-import { exitOnSignals, fail } from '../common/process-exit';
+import { fail } from '../common/process-exit';
 import { type ClusterConfig, type ManagerCommand, type ManagerResult, ManagerStateMachine, describeConfig, managerCommandCodec, validateConfig } from '../cluster/manager-state';
 import { type ManagerGroup, ReplicatedManager } from '../cluster/replicated-manager';
 import { describePeers, openReplicaGroup, parsePeerList, stepDownAndClose } from '../replication/replica-launch';
-import { logRoleChanges } from '../status/admin-service';
-import { type Address, AddressError, formatAddress, parseAddressList } from '../wire/address';
-import { NODE_LISTEN_RETRY_MS, RpcServer } from '../wire/rpc-server';
+import { serveReplica } from '../replication/replica-process';
+import { AddressError, formatAddress, parseAddressList } from '../wire/address';
 import { countOption, portOption, replicaOptions } from '../replication/replica-cli-options';
 
 async function main(): Promise<void> {
@@ -75,25 +73,22 @@ async function main(): Promise<void> {
     fail((err as Error).message);
   }
   const manager = new ReplicatedManager(group, sm, { replica, replicas, config, dir, log });
-  const rpc = new RpcServer((body) => manager.handle(body), { log });
-  let bound: Address;
-  try {
-    bound = await rpc.listen({ host: args['listen-host'], port: args.port }, NODE_LISTEN_RETRY_MS);
-  } catch (err) {
-    await group.close();
-    fail((err as Error).message);
-  }
-  registerProcess(args.stage, `manager-${node}`);
   log(`replica ${replica} of ${replicas} (peers ${describePeers(peers)}); cluster ${describeConfig(config)}; storage ${dir}`);
-  const stopRoleLog = logRoleChanges(group, log, args['tick-ms']);
-  manager.start();
-  exitOnSignals(async () => {
-    manager.stop();
-    stopRoleLog();
-    await rpc.close();
-    await stepDownAndClose(group, replicas, log);
+  await serveReplica({
+    what: `manager ${node}`,
+    role: `manager-${node}`,
+    stage: args.stage,
+    listen: { host: args['listen-host'], port: args.port },
+    handler: (body) => manager.handle(body),
+    group,
+    tickMs: args['tick-ms'],
+    log,
+    onServing: () => manager.start(),
+    stop: async () => {
+      manager.stop();
+      await stepDownAndClose(group, replicas, log);
+    },
   });
-  process.stdout.write(`madkv manager ${node} listening on ${formatAddress(bound)}\n`);
 }
 
 main().catch((err: unknown) => fail((err as Error).stack ?? String(err)));

@@ -101,6 +101,17 @@ test('a replica whose storage was wiped catches up by InstallSnapshot', async ()
   await readAllThrough(victim, 1500, () => 'c');
 });
 
+test('a leader stopped with SIGTERM hands leadership on before it exits 0', async () => {
+  const leader = await c.leaderOf(0);
+  const stopped = await c.kill(leader, 'SIGTERM');
+  assert.equal(stopped.code, 0, stopped.stderr);
+  assert.match(stopped.stderr, /handed leadership to replica \d/);
+  const next = await c.leaderOf(0, 2000);
+  assert.notEqual(next, leader);
+  assert.equal(await cl.get(key(3)), 'c3');
+  await c.startNode(leader);
+});
+
 test('a manager replica started with another server list than its group\'s configuration reports it and hands out no map', async () => {
   await c.kill('m.0');
   const servers = c.args.servers.split(',');

@@ -130,11 +130,12 @@ export class P3TestCluster {
     this.procs.set(node, started);
   }
 
-  /** kill -9 (or another signal) one node and wait until it is gone. */
-  async kill(node: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  /** kill -9 (or another signal) one node and wait until it is gone; resolves with its exit code and what it logged on stderr. */
+  async kill(node: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; stderr: string }> {
     const p = this.procs.get(node);
     this.procs.delete(node);
     await p?.stop(signal);
+    return { code: p?.child.exitCode ?? null, stderr: p?.stderr() ?? '' };
   }
 
   pause(node: string): void {
