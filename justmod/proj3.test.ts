@@ -16,7 +16,7 @@ import { queryStatus } from '../kvstore/src/status/query-status';
 const root = repoRoot();
 const justBin = path.join(root, 'node_modules', '.bin', 'just');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-recipes-p3-'));
-const env = { MADKV_RUN_DIR: path.join(scratch, 'run'), MADKV_RESULTS_ROOT: path.join(scratch, 'results'), MADKV_LISTEN_HOST: '127.0.0.1', MADKV_RUNNER_ARGS: '--num-ops 150' };
+const env = { MADKV_RUN_DIR: path.join(scratch, 'run'), MADKV_RESULTS_ROOT: path.join(scratch, 'results'), MADKV_LISTEN_HOST: '127.0.0.1', MADKV_RUNNER_ARGS: '--num-ops 100' };
 const results = path.join(env.MADKV_RESULTS_ROOT, 'madkv-p3');
 const services: ChildProcess[] = [];
 
