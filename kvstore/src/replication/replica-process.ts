@@ -7,7 +7,8 @@
 import type { LogFn } from '../common/log';
 import { registerProcess } from '../common/pid-registry';
 import { exitOnSignals, fail } from '../common/process-exit';
-import { type AdminTarget, logRoleChanges } from '../status/admin-service';
+import type { AdminTarget } from '../status/admin-service';
+import { logRoleChanges } from '../status/role-log';
 import { type Address, formatAddress } from '../wire/address';
 import { NODE_LISTEN_RETRY_MS, type RequestHandler, RpcServer } from '../wire/rpc-server';
 

@@ -32,7 +32,7 @@ export interface AdminServiceOptions {
   transferTimeoutMs?: number;
 }
 
-const ROLE_NAMES: Record<Role, NodeRole> = { leader: 'leader', follower: 'follower', candidate: 'candidate', preCandidate: 'precandidate' };
+export const ROLE_NAMES: Record<Role, NodeRole> = { leader: 'leader', follower: 'follower', candidate: 'candidate', preCandidate: 'precandidate' };
 
 export class AdminService {
   constructor(
@@ -97,22 +97,4 @@ async function folderBytes(dir: string): Promise<number> {
   }
   const sizes = await Promise.all(names.map((n) => fs.promises.stat(path.join(dir, n)).then((s) => (s.isFile() ? s.size : 0), () => 0)));
   return sizes.reduce((a, b) => a + b, 0);
-}
-
-/**
- * Logs one line whenever the replica's role, term or leader changes (checked every
- * `everyMs`), e.g. `role: leader in term 4`. Returns the function that stops it.
- */
-export function logRoleChanges(group: AdminTarget, log: (line: string) => void, everyMs: number): () => void {
-  let last = '';
-  const check = (): void => {
-    const s = group.status();
-    const now = `${ROLE_NAMES[s.role]} in term ${s.term}${s.role === 'leader' ? '' : s.leader >= 0 ? `, leader ${s.leader}` : ', no leader known'}`;
-    if (now !== last) log(`role: ${now}`);
-    last = now;
-  };
-  check();
-  const timer = setInterval(check, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }
