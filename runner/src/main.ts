@@ -8,7 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { exitWhenFlushed } from '../../kvstore/src/common/process-exit';
 import { runBench, validateBenchConfig } from './bench/bench-command';
 import { WORKLOAD_NAMES } from './bench/workload';
-import { runCheck } from './check/check-command';
+import { runCheck, verdictExitCode } from './check/check-command';
 import type { ClientLaunch } from './clients/client-process';
 import { runFuzz, validateFuzzConfig } from './fuzz/fuzz-command';
 import { randomSeed } from './random';
@@ -94,20 +94,20 @@ async function main(): Promise<number> {
         };
         const problem = validateFuzzConfig(config);
         if (problem !== undefined) throw new UsageError(problem);
-        const outcome = await runFuzz(config);
-        exitCode = outcome === 'PASSED' ? 0 : outcome === 'FAILED' ? 1 : 2;
+        exitCode = verdictExitCode(await runFuzz(config));
       },
     )
     .command(
       'check <file>',
-      're-check a saved history (JSON lines) for linearizability; exit 0 PASSED, 1 FAILED, 2 UNKNOWN',
+      're-check a saved history (JSON lines) for linearizability; exit 0 PASSED, 1 FAILED, 3 UNKNOWN, 2 unreadable file',
       (y) =>
         y
           .positional('file', { type: 'string', demandOption: true, describe: 'the history file' })
-          .option('check-timeout', { type: 'number', default: 600, describe: 'seconds the checker may search before answering UNKNOWN' })
+          .option('timeout', { alias: 'check-timeout', type: 'number', default: 600, describe: 'seconds the checker may search before answering UNKNOWN' })
+          .option('memo-mb', { type: 'number', default: 512, describe: "MiB the search's memo may hold before a key is left UNKNOWN" })
           .option('time-unit', { type: 'string', default: '', describe: 'unit to show after timestamps in reports (the fuzzer writes microseconds: us)' }),
       (a) => {
-        exitCode = runCheck(a.file, { checkTimeoutMs: a['check-timeout'] * 1000, timeUnit: a['time-unit'] });
+        exitCode = runCheck(a.file, { timeoutMs: a.timeout * 1000, memoBytes: a['memo-mb'] * 2 ** 20, timeUnit: a['time-unit'] });
       },
     )
     .command(

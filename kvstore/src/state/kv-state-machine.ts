@@ -115,11 +115,9 @@ export class KvStateMachine extends TreeReader {
 
   private mutate(cmd: KvMutation): KvResult {
     switch (cmd.op) {
-      case 'put': {
-        const found = this.tree.has(cmd.key);
-        this.tree.set(cmd.key, cmd.value);
-        return { op: 'put', found };
-      }
+      case 'put':
+        // set() says whether the key is new: one descent of the tree (has() walks a range).
+        return { op: 'put', found: !this.tree.set(cmd.key, cmd.value) };
       case 'swap': {
         const old = this.tree.get(cmd.key) ?? null;
         this.tree.set(cmd.key, cmd.value);

@@ -1,10 +1,21 @@
-/** `runner check <history.jsonl>`: re-check a saved history; exit 0 PASSED, 1 FAILED, 2 UNKNOWN or unreadable. */
-import { checkHistory } from './checker';
+/** `runner check <history.jsonl>`: re-check a saved history; exit 0 PASSED, 1 FAILED, 3 UNKNOWN, 2 unreadable. */
 import { HistoryFormatError, type HistoryOp, readHistoryFile } from './history';
 import { formatCheckReport } from './report';
+import { runTimedCheck } from './timed-check';
 import { colour, heading } from '../terminal';
 
-export function runCheck(file: string, options: { checkTimeoutMs: number; timeUnit: string }): number {
+export interface CheckCommandOptions {
+  timeoutMs: number;
+  memoBytes?: number;
+  timeUnit: string;
+}
+
+export function runCheck(file: string, options: CheckCommandOptions): number {
+  const problem = validateCheckOptions(options);
+  if (problem !== undefined) {
+    console.error(`error: ${problem} (see --help)`);
+    return 2;
+  }
   let history: HistoryOp[];
   try {
     history = readHistoryFile(file);
@@ -14,12 +25,26 @@ export function runCheck(file: string, options: { checkTimeoutMs: number; timeUn
     console.log(`${heading('Linearizability check:')} ${colour.yellow('UNKNOWN')}`);
     return 2;
   }
-  const started = Date.now();
-  const result = checkHistory(history, { maxMillis: options.checkTimeoutMs });
-  const secs = ((Date.now() - started) / 1000).toFixed(2);
-  console.log(`Checked ${result.opsChecked} operations on ${result.keysChecked} keys in ${secs} s`);
+  const { result, elapsedMs } = runTimedCheck(history, {
+    timeoutMs: options.timeoutMs,
+    memoBytes: options.memoBytes,
+    onProgress: (line) => console.error(line),
+  });
+  const memo = `memo peak ${result.memoPeakEntries.toLocaleString('en-US')} entries, ${(result.memoPeakBytes / 2 ** 20).toFixed(1)} MB`;
+  console.log(`Checked ${result.opsChecked} operations on ${result.keysChecked} keys in ${(elapsedMs / 1000).toFixed(2)} s (${result.steps.toLocaleString('en-US')} search steps, ${memo})`);
   for (const line of formatCheckReport(result, history, { timeUnit: options.timeUnit })) console.log(line);
   const word = result.verdict === 'PASSED' ? colour.green('PASSED') : result.verdict === 'FAILED' ? colour.red('FAILED') : colour.yellow('UNKNOWN');
   console.log(`${heading('Linearizability check:')} ${word}`);
-  return result.verdict === 'PASSED' ? 0 : result.verdict === 'FAILED' ? 1 : 2;
+  return verdictExitCode(result.verdict);
+}
+
+export function validateCheckOptions(o: { timeoutMs: number; memoBytes?: number }): string | undefined {
+  if (!(o.timeoutMs >= 0)) return '--timeout must be a number of seconds, 0 or more';
+  if (o.memoBytes !== undefined && !(o.memoBytes > 0)) return '--memo-mb must be a positive number';
+  return undefined;
+}
+
+/** Exit status of `check` and `fuzz`: 0 PASSED, 1 FAILED, 3 UNKNOWN (2 is for bad arguments or files). */
+export function verdictExitCode(verdict: 'PASSED' | 'FAILED' | 'UNKNOWN'): number {
+  return verdict === 'PASSED' ? 0 : verdict === 'FAILED' ? 1 : 3;
 }

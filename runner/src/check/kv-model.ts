@@ -1,11 +1,10 @@
 /**
- * The key-value store as a model for the search: one register per key (P-compositionality:
- * a history is linearizable iff each key's sub-history is). A key's state is an interned
- * value id, 0 meaning "absent". A SCAN becomes one read per key it covers (the stage specs
- * only ask each returned pair to be a real-time-valid read of its own key).
+ * The key-value store as the checker sees it: one register per key (P-compositionality: a
+ * history is linearizable iff each key's sub-history is). A key's state is an interned value
+ * id, 0 meaning "absent". A SCAN becomes one read per key it covers (the stage specs only ask
+ * each returned pair to be a real-time-valid read of its own key).
  */
 import type { HistoryOp } from './history';
-import type { Model, TimedOp } from './search';
 
 export const ABSENT = 0;
 /** `out` of an operation that never returned: any result is acceptable. */
@@ -21,26 +20,110 @@ export interface KeyOp {
   out: number;
   /** Index of the operation in the history (a READ points at its SCAN). */
   source: number;
+}
+
+export interface TimedOp {
+  call: number;
+  /** Infinity for an operation that never returned. */
+  ret: number;
+  op: KeyOp;
   /**
-   * For an operation carried across a cut of the history (still in flight there): its bit in
-   * the state's mask of carried operations already applied (so it takes effect at most once).
-   * 0 otherwise.
+   * A legal order need not place this operation and its return binds nothing, though if it
+   * is placed it must match its result. Operations that never returned are always optional.
    */
-  bit: number;
+  optional?: boolean;
+}
+
+/** Operation kinds as small integers, for the columns. */
+export const KIND_CODES: readonly KeyOpKind[] = ['PUT', 'SWAP', 'GET', 'READ', 'DELETE'];
+export const CODE_PUT = 0;
+export const CODE_SWAP = 1;
+export const CODE_GET = 2;
+export const CODE_READ = 3;
+export const CODE_DELETE = 4;
+
+function codeOf(kind: KeyOpKind): number {
+  return kind === 'PUT' ? CODE_PUT : kind === 'SWAP' ? CODE_SWAP : kind === 'GET' ? CODE_GET : kind === 'READ' ? CODE_READ : CODE_DELETE;
 }
 
 /**
- * A state is a value id plus, above VALUE_SPACE, the mask of carried operations that have
- * taken effect: value + mask * VALUE_SPACE (exact in a double for masks < 2^24).
+ * A key's operations as columns of typed arrays (one entry per operation): what the search
+ * reads, with no object per operation to allocate or collect. `op(i)` gives the object view.
  */
-export const VALUE_SPACE = 2 ** 28;
-export const MAX_CARRIED = 24;
+export class KeyOps {
+  length = 0;
+  call: Float64Array;
+  /** Infinity for an operation that never returned. */
+  ret: Float64Array;
+  code: Uint8Array;
+  arg: Int32Array;
+  out: Int32Array;
+  source: Int32Array;
+  /** 1: a legal order need not place it, and its return binds nothing (see TimedOp.optional). */
+  optional: Uint8Array;
 
-export function valueOfState(state: number): number {
-  return state < VALUE_SPACE ? state : state % VALUE_SPACE;
+  constructor(capacity = 16) {
+    const c = Math.max(1, capacity);
+    this.call = new Float64Array(c);
+    this.ret = new Float64Array(c);
+    this.code = new Uint8Array(c);
+    this.arg = new Int32Array(c);
+    this.out = new Int32Array(c);
+    this.source = new Int32Array(c);
+    this.optional = new Uint8Array(c);
+  }
+
+  push(call: number, ret: number, code: number, arg: number, out: number, source: number, optional: number): void {
+    if (this.length === this.call.length) this.grow();
+    const i = this.length++;
+    this.call[i] = call;
+    this.ret[i] = ret;
+    this.code[i] = code;
+    this.arg[i] = arg;
+    this.out[i] = out;
+    this.source[i] = source;
+    this.optional[i] = optional;
+  }
+
+  op(i: number): TimedOp {
+    const op: KeyOp = { kind: KIND_CODES[this.code[i]!]!, arg: this.arg[i]!, out: this.out[i]!, source: this.source[i]! };
+    return this.optional[i] === 1 ? { call: this.call[i]!, ret: this.ret[i]!, op, optional: true } : { call: this.call[i]!, ret: this.ret[i]!, op };
+  }
+
+  toArray(): TimedOp[] {
+    const out = new Array<TimedOp>(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = this.op(i);
+    return out;
+  }
+
+  static of(ops: ReadonlyArray<TimedOp>): KeyOps {
+    const k = new KeyOps(ops.length);
+    for (let i = 0; i < ops.length; i++) {
+      const t = ops[i]!;
+      k.push(t.call, t.ret, codeOf(t.op.kind), t.op.arg, t.op.out, t.op.source, t.optional === true ? 1 : 0);
+    }
+    return k;
+  }
+
+  private grow(): void {
+    const c = this.call.length * 2;
+    const grown = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(c);
+      b.set(a);
+      return b;
+    };
+    this.call = grown(this.call, (n) => new Float64Array(n));
+    this.ret = grown(this.ret, (n) => new Float64Array(n));
+    this.code = grown(this.code, (n) => new Uint8Array(n));
+    this.arg = grown(this.arg, (n) => new Int32Array(n));
+    this.out = grown(this.out, (n) => new Int32Array(n));
+    this.source = grown(this.source, (n) => new Int32Array(n));
+    this.optional = grown(this.optional, (n) => new Uint8Array(n));
+  }
 }
 
-function stepValue(value: number, op: KeyOp): number | undefined {
+/** The value after `op` (with its recorded result) when the key holds `value`, or undefined if illegal. */
+export function stepValue(value: number, op: KeyOp): number | undefined {
   switch (op.kind) {
     case 'PUT':
       if (op.out !== UNKNOWN && (op.out === 1) !== (value !== ABSENT)) return undefined;
@@ -57,24 +140,27 @@ function stepValue(value: number, op: KeyOp): number | undefined {
   }
 }
 
-export const kvModel: Model<KeyOp> = {
-  step(state: number, op: KeyOp): number | undefined {
-    if (state < VALUE_SPACE && op.bit === 0) return stepValue(state, op);
-    const value = state % VALUE_SPACE;
-    const mask = Math.floor(state / VALUE_SPACE);
-    if ((mask & op.bit) !== 0) return undefined;
-    const after = stepValue(value, op);
-    return after === undefined ? undefined : after + (mask | op.bit) * VALUE_SPACE;
-  },
-  isApplied(state: number, op: KeyOp): boolean {
-    return op.bit !== 0 && state >= VALUE_SPACE && (Math.floor(state / VALUE_SPACE) & op.bit) !== 0;
-  },
-};
+export function isRead(op: KeyOp): boolean {
+  return op.kind === 'GET' || op.kind === 'READ';
+}
 
-/** The state with `bit` removed from its mask of applied carried operations. */
-export function clearBit(state: number, bit: number): number {
-  const mask = Math.floor(state / VALUE_SPACE);
-  return (mask & bit) === 0 ? state : state - bit * VALUE_SPACE;
+/**
+ * Values of a key that no operation ever reads (no GET, READ or SWAP returns them) can be told
+ * apart from "absent" but never from each other: merging them into one value changes no
+ * step's legality, and the search then meets fewer distinct states. Returns, for each value id
+ * 0..maxId, its representative (itself for ABSENT and for values something reads).
+ */
+export function mergeUnreadValues(ops: KeyOps, maxId: number): Int32Array {
+  const read = new Uint8Array(maxId + 1);
+  for (let i = 0; i < ops.length; i++) {
+    const c = ops.code[i]!;
+    const out = ops.out[i]!;
+    if ((c === CODE_GET || c === CODE_READ || c === CODE_SWAP) && out !== UNKNOWN) read[out] = 1;
+  }
+  const merged = maxId + 1;
+  const map = new Int32Array(maxId + 1);
+  for (let v = 0; v <= maxId; v++) map[v] = v === ABSENT || read[v] === 1 ? v : merged;
+  return map;
 }
 
 /** Value strings of one key, interned to small integers. */
@@ -96,12 +182,15 @@ export class ValueTable {
   value(id: number): string | null {
     return id === ABSENT ? null : (this.names[id] ?? null);
   }
+
+  /** The largest id handed out so far. */
+  get maxId(): number {
+    return this.names.length - 1;
+  }
 }
 
 /** Why `op` cannot take effect when the key holds `state`, in words (for failure reports). */
-export function explainIllegal(op: KeyOp, fullState: number, values: ValueTable, show: (v: string | null) => string): string {
-  if (op.bit !== 0 && (Math.floor(fullState / VALUE_SPACE) & op.bit) !== 0) return 'already took effect earlier';
-  const state = valueOfState(fullState);
+export function explainIllegal(op: KeyOp, state: number, values: ValueTable, show: (v: string | null) => string): string {
   const now = state === ABSENT ? 'the key is absent' : `the value is ${show(values.value(state))}`;
   switch (op.kind) {
     case 'PUT':
@@ -118,7 +207,7 @@ export function explainIllegal(op: KeyOp, fullState: number, values: ValueTable,
 export interface KeyHistory {
   key: string;
   values: ValueTable;
-  ops: Array<TimedOp<KeyOp>>;
+  ops: KeyOps;
 }
 
 function compareKeys(a: string, b: string): number {
@@ -143,7 +232,8 @@ function lowerBound(keys: readonly string[], k: string): number {
  */
 export function knownKeys(history: readonly HistoryOp[]): string[] {
   const keys = new Set<string>();
-  for (const op of history) {
+  for (let i = 0; i < history.length; i++) {
+    const op = history[i]!;
     if (op.op === 'SCAN') {
       keys.add(op.start);
       keys.add(op.end);
@@ -157,45 +247,46 @@ export function knownKeys(history: readonly HistoryOp[]): string[] {
 /**
  * Split a history into one sub-history per known key. Reads that never returned are
  * dropped (they constrain nothing); writes that never returned stay, with an unknown
- * result and a return time of Infinity.
+ * result and a return time of Infinity. (Plain loops, no closure per operation: this runs
+ * over every operation before anything is optimised.)
  */
 export function splitByKey(history: readonly HistoryOp[]): KeyHistory[] {
   const keys = knownKeys(history);
   const perKey = new Map<string, KeyHistory>();
-  for (const key of keys) perKey.set(key, { key, values: new ValueTable(), ops: [] });
-  const add = (key: string, call: number, ret: number | null, make: (values: ValueTable) => KeyOp): void => {
-    const kh = perKey.get(key)!;
-    kh.ops.push({ call, ret: ret ?? Infinity, op: make(kh.values) });
-  };
-  history.forEach((op, source) => {
+  for (let i = 0; i < keys.length; i++) perKey.set(keys[i]!, { key: keys[i]!, values: new ValueTable(), ops: new KeyOps(Math.ceil(history.length / keys.length)) });
+  for (let source = 0; source < history.length; source++) {
+    const op = history[source]!;
     const pending = op.ret === null;
+    const ret = op.ret ?? Infinity;
     switch (op.op) {
       case 'PUT':
-      case 'DELETE':
-        add(op.key, op.call, op.ret, (v) => ({
-          kind: op.op,
-          arg: op.op === 'PUT' ? v.id(op.value) : ABSENT,
-          out: pending ? UNKNOWN : op.result === 'found' ? 1 : 0,
-          source,
-          bit: 0,
-        }));
+      case 'DELETE': {
+        const kh = perKey.get(op.key)!;
+        const put = op.op === 'PUT';
+        kh.ops.push(op.call, ret, put ? CODE_PUT : CODE_DELETE, put ? kh.values.id(op.value) : ABSENT, pending ? UNKNOWN : op.result === 'found' ? 1 : 0, source, 0);
         break;
-      case 'SWAP':
-        add(op.key, op.call, op.ret, (v) => ({ kind: 'SWAP', arg: v.id(op.value), out: pending ? UNKNOWN : v.id(op.result), source, bit: 0 }));
+      }
+      case 'SWAP': {
+        const kh = perKey.get(op.key)!;
+        kh.ops.push(op.call, ret, CODE_SWAP, kh.values.id(op.value), pending ? UNKNOWN : kh.values.id(op.result), source, 0);
         break;
-      case 'GET':
-        if (!pending) add(op.key, op.call, op.ret, (v) => ({ kind: 'GET', arg: ABSENT, out: v.id(op.result), source, bit: 0 }));
+      }
+      case 'GET': {
+        if (pending) break;
+        const kh = perKey.get(op.key)!;
+        kh.ops.push(op.call, ret, CODE_GET, ABSENT, kh.values.id(op.result), source, 0);
         break;
+      }
       case 'SCAN': {
         if (pending || op.result === null || op.start > op.end) break;
         const returned = new Map(op.result);
         for (let i = lowerBound(keys, op.start); i < keys.length && keys[i]! <= op.end; i++) {
-          const key = keys[i]!;
-          add(key, op.call, op.ret, (v) => ({ kind: 'READ', arg: ABSENT, out: v.id(returned.get(key) ?? null), source, bit: 0 }));
+          const kh = perKey.get(keys[i]!)!;
+          kh.ops.push(op.call, ret, CODE_READ, ABSENT, kh.values.id(returned.get(keys[i]!) ?? null), source, 0);
         }
         break;
       }
     }
-  });
+  }
   return [...perKey.values()];
 }

@@ -68,8 +68,17 @@ export function formatCheckReport(result: CheckResult, history: readonly History
   if (result.violations.length > max) {
     lines.push(`  ... and violations on ${result.violations.length - max} more key(s): ${result.violations.slice(max).map((v) => v.key).join(', ')}`);
   }
-  if (result.violations.length === 0 && result.undecidedKeys.length > 0) {
-    lines.push(`  The search ran out of budget on key(s): ${result.undecidedKeys.join(', ')} (raise --check-timeout)`);
-  }
+  lines.push(...describeUndecided(result));
+  return lines;
+}
+
+/** Which keys were left undecided and why, in one or two lines (none if every key was decided). */
+export function describeUndecided(result: CheckResult): string[] {
+  const timed = result.undecided.filter((u) => u.reason === 'time').map((u) => u.key);
+  const memory = result.undecided.filter((u) => u.reason === 'memory').map((u) => u.key);
+  const lines: string[] = [];
+  const list = (keys: string[]): string => (keys.length <= 10 ? keys.join(', ') : `${keys.slice(0, 10).join(', ')} and ${keys.length - 10} more`);
+  if (timed.length > 0) lines.push(`  Undecided at the time limit: key(s) ${list(timed)} (a longer --timeout may decide them)`);
+  if (memory.length > 0) lines.push(`  Undecided, the search's memo reached its cap: key(s) ${list(memory)} (--memo-mb raises it)`);
   return lines;
 }

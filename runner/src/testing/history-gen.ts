@@ -2,7 +2,10 @@
  * Synthetic histories for the checker's tests and benchmark: clients issue operations with
  * random durations; each takes effect at a random instant inside its interval on an in-memory
  * map, so the history is linearizable by construction. Faults can be injected (stale reads,
- * lost writes) to produce histories a correct checker must reject.
+ * lost writes) to produce histories a correct checker must reject. Crash shapes too: writes
+ * that never returned (half of them took effect, half never did), and intervals widened on
+ * both sides (a slow network or a paused leader: the recorded interval still contains the
+ * instant the operation took effect, so the history stays linearizable).
  */
 import type { HistoryOp } from '../check/history';
 import { SeededRandom } from '../random';
@@ -18,6 +21,15 @@ export interface GenOptions {
   lostWriteRate?: number;
   /** Include SCANs (between two random keys) in the mix. */
   scans?: boolean;
+  /**
+   * This many writes (PUT, SWAP, DELETE), chosen at random, never return (`ret: null`); each
+   * took effect (at its instant) or never did, with even odds.
+   */
+  pendingWrites?: number;
+  /** Widen every interval by this much on both sides (calls stay >= 0). */
+  widen?: number;
+  /** Fraction of operations that are slow (up to 200 time units instead of 30; default 0.05). */
+  slowOpRate?: number;
 }
 
 interface Planned {
@@ -39,7 +51,7 @@ export function generateHistory(opts: GenOptions): HistoryOp[] {
     let t = rnd.nextInt(20);
     for (let i = 0; i < opts.opsPerClient; i++) {
       const call = t + 1 + rnd.nextInt(5);
-      const duration = 1 + rnd.nextInt(rnd.nextDouble() < 0.05 ? 200 : 30);
+      const duration = 1 + rnd.nextInt(rnd.nextDouble() < (opts.slowOpRate ?? 0.05) ? 200 : 30);
       const ret = call + duration;
       const at = call + rnd.nextDouble() * duration;
       t = ret;
@@ -54,6 +66,16 @@ export function generateHistory(opts: GenOptions): HistoryOp[] {
       }
       planned.push({ client: c, kind, key, end, value: `v${valueCounter++}x${rnd.alphanumeric(6)}`, call, ret, at });
     }
+  }
+  const pending = new Set<Planned>();
+  const neverApplied = new Set<Planned>();
+  const writes = planned.filter((p) => p.kind === 'PUT' || p.kind === 'SWAP' || p.kind === 'DELETE');
+  for (let i = 0; i < Math.min(opts.pendingWrites ?? 0, writes.length); i++) {
+    // a partial Fisher-Yates draw: distinct writes
+    const j = i + rnd.nextInt(writes.length - i);
+    [writes[i], writes[j]] = [writes[j]!, writes[i]!];
+    pending.add(writes[i]!);
+    if (rnd.nextDouble() < 0.5) neverApplied.add(writes[i]!);
   }
   const byEffect = [...planned].sort((a, b) => a.at - b.at);
   const state = new Map<string, string>();
@@ -70,7 +92,15 @@ export function generateHistory(opts: GenOptions): HistoryOp[] {
       if (v === null) state.delete(p.key);
       else state.set(p.key, v);
     };
-    const base = { client: p.client, call: p.call, ret: p.ret };
+    const widen = opts.widen ?? 0;
+    const base = { client: p.client, call: Math.max(0, p.call - widen), ret: p.ret + widen };
+    if (pending.has(p)) {
+      const never = { client: p.client, call: base.call, ret: null, result: null };
+      if (p.kind === 'DELETE') out.set(p, { ...never, op: 'DELETE', key: p.key });
+      else out.set(p, { ...never, op: p.kind === 'PUT' ? 'PUT' : 'SWAP', key: p.key, value: p.value });
+      if (!neverApplied.has(p)) write(p.kind === 'DELETE' ? null : p.value);
+      continue;
+    }
     switch (p.kind) {
       case 'PUT':
         out.set(p, { ...base, op: 'PUT', key: p.key, value: p.value, result: cur === null ? 'not_found' : 'found' });
@@ -101,6 +131,7 @@ export function generateHistory(opts: GenOptions): HistoryOp[] {
       }
     }
   }
-  // History lines in return order, as the fuzzer writes them.
-  return [...planned].sort((a, b) => a.ret - b.ret).map((p) => out.get(p)!);
+  // History lines in return order, as the fuzzer writes them (those that never returned last).
+  const order = (p: Planned): number => (pending.has(p) ? Infinity : p.ret);
+  return [...planned].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0)).map((p) => out.get(p)!);
 }
