@@ -9,14 +9,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, repoRoot, runToCompletion } from '../../../kvstore/src/testing/spawn-node';
+import { repoRoot, runToCompletion } from '../../../kvstore/src/testing/spawn-node';
 import { readFaults } from '../faults/fault-journal';
 import { LocalCluster } from './local-cluster';
-import { type P3Ports, type P3Shape, linkPairs } from './p3-layout';
+import { startTestCluster } from '../testing/local-p3';
+import { type P3Shape } from './p3-layout';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-local-cluster-p3-'));
 const env = { MADKV_RUN_DIR: path.join(scratch, 'run') };
-const FAKE = path.join('dist', 'runner', 'src', 'testing', 'fake-replica.js');
 const clusters: LocalCluster[] = [];
 const cliMain = path.join(repoRoot(), 'dist', 'runner', 'src', 'cluster', 'main.js');
 
@@ -25,40 +25,8 @@ after(async () => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-/** Ports free a moment ago, no two alike (the system may hand out a port it just handed out). */
-async function freePorts(shape: P3Shape): Promise<P3Ports> {
-  const taken = new Set<number>();
-  const one = async (): Promise<number> => {
-    for (;;) {
-      const p = await freePort();
-      if (!taken.has(p)) {
-        taken.add(p);
-        return p;
-      }
-    }
-  };
-  const n = async (k: number): Promise<number[]> => {
-    const out: number[] = [];
-    for (let i = 0; i < k; i++) out.push(await one());
-    return out;
-  };
-  const servers = shape.partitions * shape.rf;
-  return {
-    managerClient: await n(shape.managers),
-    managerP2p: await n(shape.managers),
-    serverClient: await n(servers),
-    serverP2p: await n(servers),
-    proxyControl: await one(),
-    proxyLinks: await n(linkPairs(shape).length),
-  };
-}
-
 async function start(name: string, shape: P3Shape = { managers: 3, partitions: 1, rf: 3 }, programs: { manager?: string; server?: string } = {}): Promise<LocalCluster> {
-  const dir = path.join(scratch, name);
-  const c = await LocalCluster.startReplicated(
-    { stage: 'test-local-cluster-p3', dir, host: '127.0.0.1', shape, ports: await freePorts(shape), proxies: true, programs: { manager: FAKE, server: FAKE, ...programs } },
-    { detached: false, env },
-  );
+  const c = await startTestCluster({ dir: path.join(scratch, name), stage: 'test-local-cluster-p3', shape, env, standIn: true, programs });
   clusters.push(c);
   return c;
 }
