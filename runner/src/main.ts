@@ -80,7 +80,8 @@ async function main(): Promise<number> {
         clientOptions(y)
           .option('num-clis', { type: 'number', default: 1, describe: 'number of concurrent clients' })
           .option('num-keys', { type: 'number', default: 5, describe: 'keys per client' })
-          .option('num-ops', { type: 'number', default: 5000, describe: 'operations per client' })
+          .option('num-ops', { type: 'number', describe: 'operations per client (default 5000)' })
+          .option('duration', { type: 'number', describe: 'run for this many seconds instead of a number of operations: every client keeps calling until then' })
           .option('conflict', { alias: 'c', type: 'boolean', default: false, describe: 'clients share keys key00000… (otherwise each has its own random keys)' })
           .option('history', { type: 'string', describe: 'write the history (JSON lines) here and keep it; by default a temporary file kept only on failure' })
           .option('check-timeout', { type: 'number', default: 600, describe: 'seconds the checker may search before answering UNKNOWN' })
@@ -90,10 +91,12 @@ async function main(): Promise<number> {
       async (a) => {
         const launch = clientLaunch(justArgs, a['client-cmd']);
         if (typeof launch === 'string') throw new UsageError(launch);
+        if (a['num-ops'] !== undefined && a.duration !== undefined) throw new UsageError('give --num-ops or --duration, not both');
         const config = {
           numClis: a['num-clis'],
           numKeys: a['num-keys'],
-          numOps: a['num-ops'],
+          numOps: a['num-ops'] ?? 5000,
+          durationMs: a.duration === undefined ? undefined : a.duration * 1000,
           conflict: a.conflict,
           launch,
           seed: a.seed ?? randomSeed(),
