@@ -189,6 +189,9 @@ export class LocalCluster {
     const live = LocalCluster.liveNodesIn(fixed.dir);
     if (live.length > 0) throw new ClusterRunningError(fixed.dir, live);
     checkDistinctPorts(fixed.nodes);
+    for (const program of new Set(fixed.nodes.map((n) => n.program))) {
+      if (!fs.existsSync(path.join(repoRoot(), program))) throw new Error(`${program} is missing: build the kit first (npm run build); nothing was changed`);
+    }
     await checkPortsFree(fixed.host, fixed.nodes.flatMap((n) => n.ports.map((p) => ({ port: p.port, node: portLabel(n.id, p.what) }))));
     fs.rmSync(fixed.dir, { recursive: true, force: true });
     fs.mkdirSync(fixed.dir, { recursive: true });

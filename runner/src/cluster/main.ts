@@ -228,8 +228,9 @@ async function main(): Promise<void> {
       'cut the link a->b (one) or both a->b and b->a (both, the default); b = all: every link of a',
       (y) => y.positional('a', { type: 'string', demandOption: true }).positional('b', { type: 'string', demandOption: true }).positional('direction', { type: 'string', default: 'both' }),
       async (a) => {
+        const dir = direction(a.direction);
         const cluster = load(a.dir);
-        const links = namedLinks(cluster, a.a, a.b, direction(a.direction));
+        const links = namedLinks(cluster, a.a, a.b, dir);
         const changed = await cluster.cut(links);
         console.log(`cut: ${describeLinks(changed)}${changed.length < links.length ? ` (already cut: ${describeLinks(links.filter((l) => !changed.some((c) => c.from === l.from && c.to === l.to)))})` : ''}`);
       },
@@ -245,8 +246,9 @@ async function main(): Promise<void> {
           .positional('direction', { type: 'string', default: 'both' }),
       async (a) => {
         if (!/^\d{1,5}$/.test(a.ms)) throw new Error(`ms must be a whole number of milliseconds, got '${a.ms}'`);
+        const dir = direction(a.direction);
         const cluster = load(a.dir);
-        const changed = await cluster.delay(namedLinks(cluster, a.a, a.b, direction(a.direction)), Number(a.ms));
+        const changed = await cluster.delay(namedLinks(cluster, a.a, a.b, dir), Number(a.ms));
         console.log(`delayed ${a.ms} ms: ${describeLinks(changed)}`);
       },
     )
@@ -256,6 +258,10 @@ async function main(): Promise<void> {
       (y) => y.positional('a', { type: 'string' }).positional('b', { type: 'string' }),
       async (a) => {
         const cluster = load(a.dir);
+        // Recipes pass absent arguments as empty strings.
+        if (a.a === '') a.a = undefined;
+        if (a.b === '') a.b = undefined;
+        if (a.a === undefined && a.b !== undefined) throw new Error('name the first node too: heal <a> <b>');
         let links: LinkRef[] | undefined;
         if (a.a !== undefined) links = a.b === undefined || a.b === 'all' ? cluster.linksOf(nodeId(cluster, a.a), 'both') : cluster.linksBetween(nodeId(cluster, a.a), nodeId(cluster, a.b), 'both');
         console.log(`healed: ${describeLinks(await cluster.heal(links))}`);
