@@ -1,4 +1,4 @@
-/** The p3 cluster recipes, driven through `just` as a student types them, in a scratch folder. */
+/** The p3 recipes for one machine (local cluster, faults, nemesis), driven through `just` as a student types them, in a scratch folder. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
