@@ -99,7 +99,7 @@ async function scenarioA(dir: string, fuzzSecs: number, partitions: number): Pro
     await cluster.restart(second);
     say(`  [restarted ${second}]`);
     const { code, out } = await fuzz.done;
-    saveLog(dir, 'p3-fuzz-5-yes.log', out);
+    saveLog('p3-fuzz-5-yes.log', out);
     const verdict = judge(out, cluster, (listed) => {
       const expected = [`${leader} killed (SIGKILL)`, `${second} killed (SIGKILL)`, `${leader} restarted`, `${second} restarted`];
       return listed.join('|') === expected.join('|') ? undefined : `the log lists [${listed.join(', ')}], expected [${expected.join(', ')}]`;
@@ -132,7 +132,7 @@ async function scenarioB(dir: string, nemesisSecs: number, seed: number): Promis
       print: (line) => say(`  [nemesis] ${line}`),
     });
     const { code, out } = await fuzz.done;
-    saveLog(dir, 'p3-fuzz-nemesis.log', out);
+    saveLog('p3-fuzz-nemesis.log', out);
     if (report.unrecovered.length > 0 || report.leaderless.length > 0) return `the nemesis left the cluster broken: ${[...report.unrecovered, ...report.leaderless].join(', ')}`;
     const verdict = judge(out, cluster, (listed) => {
       const journaled = readFaults(cluster.journalFile).events.filter((e) => e.t >= t0).length;
@@ -148,7 +148,7 @@ async function scenarioB(dir: string, nemesisSecs: number, seed: number): Promis
 
 let logDir: string | undefined;
 
-function saveLog(_dir: string, name: string, out: string): void {
+function saveLog(name: string, out: string): void {
   if (logDir !== undefined) fs.writeFileSync(path.join(logDir, name), out);
 }
 
