@@ -18,16 +18,32 @@ function config(over: Partial<NemesisConfig> = {}): NemesisConfig {
   return { groups, faults: ['kill', 'pause', 'cut', 'delay'], seed: 42, intervalMs: [100, 400], faultMs: [200, 2000], delayMs: [20, 300], leaderBias: 0.5, ...over };
 }
 
-/** Runs a schedule for `ms` of simulated time, leaders changing at random; returns every action with its time. */
-function simulate(c: NemesisConfig, ms: number, check?: (s: NemesisSchedule, now: number) => void): Array<{ now: number; action: NemesisAction; leader: string | undefined }> {
+/**
+ * Runs a schedule for `ms` of simulated time, leaders changing at random, each recovery
+ * reported done `recoveryMs` after it was asked for (a restart takes a while); returns every
+ * action with its time.
+ */
+function simulate(c: NemesisConfig, ms: number, check?: (s: NemesisSchedule, now: number) => void, recoveryMs = 0): Array<{ now: number; action: NemesisAction; leader: string | undefined }> {
   const s = new NemesisSchedule(c);
   const rnd = new SeededRandom(7);
   const leaders = new Map<string, string | undefined>(c.groups.map((g) => [g.id, g.members[0]]));
   const out: Array<{ now: number; action: NemesisAction; leader: string | undefined }> = [];
-  for (let now = s.nextAt(); now < ms; now = s.nextAt()) {
+  const pending: Array<{ at: number; fault: Fault }> = [];
+  const settle = (now: number): void => {
+    for (const p of pending.filter((x) => x.at <= now)) {
+      s.recovered(p.fault);
+      pending.splice(pending.indexOf(p), 1);
+    }
+  };
+  for (let now = s.nextAt(); now < ms; now = Math.min(s.nextAt(), ...pending.map((p) => p.at))) {
+    settle(now);
     // Leaders move (or are unknown for a while), as elections make them.
     for (const g of c.groups) if (rnd.nextDouble() < 0.2) leaders.set(g.id, rnd.nextDouble() < 0.1 ? undefined : g.members[rnd.nextInt(g.members.length)]);
-    for (const action of s.step(now, leaders)) out.push({ now, action, leader: leaders.get(action.fault.group) });
+    for (const action of s.step(now, leaders)) {
+      out.push({ now, action, leader: leaders.get(action.fault.group) });
+      if (action.kind === 'recover') pending.push({ at: now + recoveryMs, fault: action.fault });
+    }
+    settle(now);
     check?.(s, now);
   }
   for (const action of s.finish()) out.push({ now: ms, action, leader: undefined });
@@ -51,6 +67,20 @@ test('at most f replicas of any group are under a fault at once, and a group of 
   const injected = actions.filter((a) => a.action.kind === 'inject').map((a) => a.action.fault.id).sort((a, b) => a - b);
   const recovered = actions.filter((a) => a.action.kind === 'recover').map((a) => a.action.fault.id).sort((a, b) => a - b);
   assert.deepEqual(recovered, injected);
+});
+
+test('a replica counts as faulty until its recovery is reported done, however long that takes', () => {
+  const actions = simulate(config({ intervalMs: [10, 50] }), 600_000, (s) => {
+    for (const g of groups) assert.ok(s.faultyIn(g.id).length <= tolerated(g.members.length), `group ${g.id}`);
+  }, 3000);
+  // No replica is chosen again while its recovery is under way.
+  const busy = new Map<string, number>();
+  for (const { now, action } of actions) {
+    if (action.kind === 'inject') {
+      assert.ok((busy.get(action.fault.node) ?? -1) <= now, `${action.fault.node} chosen at ${now} while recovering`);
+      busy.set(action.fault.node, Infinity);
+    } else busy.set(action.fault.node, now + 3000);
+  }
 });
 
 test('the group\'s leader is the target as often as the bias asks, and always with bias 1', () => {
@@ -88,19 +118,23 @@ test('the same seed and inputs give the same schedule; another seed another', ()
 test('a recovery that failed stays active until it is retried; finish undoes what is left', () => {
   const s = new NemesisSchedule(config({ groups: [groups[1]!], faults: ['kill'], intervalMs: [100, 100], faultMs: [500, 500] }));
   const leaders = new Map([['0', 's0.0']]);
-  const first = s.step(100, leaders);
-  assert.equal(first.length, 1);
-  const fault = first[0]!.fault;
-  assert.deepEqual(s.step(600, leaders).map((a) => `${a.kind} ${a.fault.id}`), [`recover ${fault.id}`], 'due: recovered, and no new fault in that group in the same step');
-  s.retry(fault, 1000);
-  assert.deepEqual(s.active.map((f) => f.id), [fault.id]);
-  const later = s.step(700, leaders);
-  assert.deepEqual(later.map((a) => a.kind), ['inject'], 'a second replica of five may fail meanwhile');
-  assert.deepEqual(s.step(800, leaders).filter((a) => a.kind === 'inject'), [], 'but not a third');
-  assert.deepEqual(s.step(1000, leaders).map((a) => `${a.kind} ${a.fault.id}`)[0], `recover ${fault.id}`);
+  const f1 = s.step(100, leaders)[0]!.fault;
+  const at600 = s.step(600, leaders);
+  assert.deepEqual(at600.map((a) => `${a.kind} ${a.fault.id}`), [`recover ${f1.id}`, `inject ${f1.id + 1}`]);
+  const f2 = at600[1]!.fault;
+  assert.notEqual(f2.node, f1.node, 'a recovering replica is not chosen');
+  assert.equal(s.faultyIn('0').length, 2, 'the recovering replica still counts');
+  s.retry(f1, 1000); // its restart failed
+  assert.deepEqual(s.active.map((f) => f.id).sort(), [f1.id, f2.id]);
+  assert.deepEqual(s.inRecovery, []);
+  assert.deepEqual(s.step(700, leaders), [], 'no third fault in a group of five');
+  assert.deepEqual(s.step(1000, leaders).map((a) => `${a.kind} ${a.fault.id}`), [`recover ${f1.id}`], 'retried when asked; still two under fault');
+  s.recovered(f1);
+  assert.deepEqual(s.step(1100, leaders).map((a) => a.kind), ['recover', 'inject']);
   const end = s.finish();
-  assert.ok(end.every((a) => a.kind === 'recover'));
+  assert.ok(end.length === 1 && end[0]!.kind === 'recover');
   assert.deepEqual(s.active, []);
+  assert.equal(s.inRecovery.length, 2, 'recoveries handed out and not yet reported');
 });
 
 test('a schedule that cannot work is refused', () => {

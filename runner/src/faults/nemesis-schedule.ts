@@ -16,9 +16,10 @@
  *   delay   its links both ways held back by a drawn delay, healed when it ends.
  *
  * The invariant it keeps: in each group of n replicas at most f = (n-1)/2 replicas are under
- * any fault at once (a replica counts from its injection until its recovery has been carried
- * out), so a majority of every group is always up, unpaused and fully connected; a group of
- * one or two replicas gets no fault. `finish` undoes everything still active.
+ * any fault at once, so a majority of every group is always up, unpaused and fully connected; a
+ * group of one or two replicas gets no fault. A replica counts from its injection until the
+ * driver reports its recovery carried out (`recovered`): a restart takes a while, and the
+ * replica is not back before it is done. `finish` undoes everything still active.
  */
 import { SeededRandom } from '../random';
 
@@ -80,6 +81,8 @@ export function checkNemesisConfig(c: NemesisConfig): string | undefined {
 export class NemesisSchedule {
   private readonly rnd: SeededRandom;
   private readonly activeFaults: Fault[] = [];
+  /** Faults whose recovery was handed to the driver and not yet reported done. */
+  private readonly recovering = new Map<number, Fault>();
   private nextInjection: number;
   private nextId = 1;
 
@@ -90,14 +93,19 @@ export class NemesisSchedule {
     this.nextInjection = this.draw(config.intervalMs);
   }
 
-  /** Faults injected and not yet undone. */
+  /** Faults injected whose recovery is not yet due. */
   get active(): readonly Fault[] {
     return this.activeFaults;
   }
 
-  /** Replicas of the group under a fault now. */
+  /** Faults whose recovery is being carried out. */
+  get inRecovery(): readonly Fault[] {
+    return [...this.recovering.values()];
+  }
+
+  /** Replicas of the group under a fault now (recovering ones included). */
   faultyIn(group: string): string[] {
-    return this.activeFaults.filter((f) => f.group === group).map((f) => f.node);
+    return [...this.activeFaults, ...this.recovering.values()].filter((f) => f.group === group).map((f) => f.node);
   }
 
   /** The next time (ms since the start) the schedule has something to do. */
@@ -111,22 +119,19 @@ export class NemesisSchedule {
   }
 
   /**
-   * What to do at `now`: the recoveries that are due (the faults leave the active set: the
-   * driver reports a recovery that failed with `retry`), then at most one injection.
+   * What to do at `now`: the recoveries that are due (each fault still counts until the driver
+   * reports it `recovered`, or puts it back with `retry`), then at most one injection.
    */
   step(now: number, leaders: ReadonlyMap<string, string | undefined>): NemesisAction[] {
     const out: NemesisAction[] = [];
     for (const f of [...this.activeFaults].sort((a, b) => a.until - b.until || a.id - b.id)) {
       if (f.until > now) continue;
-      this.activeFaults.splice(this.activeFaults.indexOf(f), 1);
+      this.startRecovery(f);
       out.push({ kind: 'recover', fault: f });
     }
     if (now >= this.nextInjection) {
       this.nextInjection = now + this.draw(this.config.intervalMs);
-      // A group whose recovery is about to be carried out gets no new fault in the same step: if
-      // the recovery failed, the group would briefly have one fault too many.
-      const recovering = new Set(out.map((a) => a.fault.group));
-      const fault = this.pickFault(now, leaders, recovering);
+      const fault = this.pickFault(now, leaders);
       if (fault !== undefined) {
         this.activeFaults.push(fault);
         out.push({ kind: 'inject', fault });
@@ -135,20 +140,36 @@ export class NemesisSchedule {
     return out;
   }
 
-  /** A recovery that could not be carried out: the fault stays active and is retried at `at`. */
+  /** The driver carried out the fault's recovery: its replica is healthy again. */
+  recovered(fault: Fault): void {
+    this.recovering.delete(fault.id);
+  }
+
+  /**
+   * A recovery (or an injection) that could not be carried out: the fault stays active and is
+   * undone (again) at `at`.
+   */
   retry(fault: Fault, at: number): void {
+    this.recovering.delete(fault.id);
+    const i = this.activeFaults.findIndex((f) => f.id === fault.id);
+    if (i >= 0) this.activeFaults.splice(i, 1);
     this.activeFaults.push({ ...fault, until: at });
   }
 
-  /** Recoveries for every fault still active: the end of the run. */
+  /** Recoveries for every fault still active (not those already recovering): the end of the run. */
   finish(): NemesisAction[] {
-    const out = [...this.activeFaults].sort((a, b) => a.id - b.id).map((fault): NemesisAction => ({ kind: 'recover', fault }));
-    this.activeFaults.length = 0;
-    return out;
+    const due = [...this.activeFaults].sort((a, b) => a.id - b.id);
+    for (const f of due) this.startRecovery(f);
+    return due.map((fault): NemesisAction => ({ kind: 'recover', fault }));
   }
 
-  private pickFault(now: number, leaders: ReadonlyMap<string, string | undefined>, recovering: ReadonlySet<string>): Fault | undefined {
-    const open = this.config.groups.filter((g) => !recovering.has(g.id) && this.faultyIn(g.id).length < tolerated(g.members.length));
+  private startRecovery(f: Fault): void {
+    this.activeFaults.splice(this.activeFaults.indexOf(f), 1);
+    this.recovering.set(f.id, f);
+  }
+
+  private pickFault(now: number, leaders: ReadonlyMap<string, string | undefined>): Fault | undefined {
+    const open = this.config.groups.filter((g) => this.faultyIn(g.id).length < tolerated(g.members.length));
     if (open.length === 0) return undefined;
     const group = open[this.rnd.nextInt(open.length)]!;
     const faulty = new Set(this.faultyIn(group.id));

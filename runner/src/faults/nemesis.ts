@@ -5,9 +5,12 @@
  * printing each with its time. At the end (or when asked to stop) it undoes every fault
  * still active, heals every link, and waits until every group has a leader again.
  *
- * Link faults can overlap (in a group of five, two replicas' links may be cut or delayed at
- * once, and a link between them belongs to both): a recovery heals only the links no other
- * active fault holds; those are healed when the last fault holding them ends.
+ * Restarts run in the background (a node takes a while to start, and other faults meanwhile
+ * keep their times); the restarted replica counts as faulty until it listens again. Everything
+ * else is carried out in order, at once. Link faults can overlap (in a group of five, two
+ * replicas' links may be cut or delayed at once, and a link between them belongs to both): a
+ * recovery heals only the links no other active fault holds; those are healed when the last
+ * fault holding them ends.
  */
 import { groupLeader } from '../cluster/cluster-status';
 import { type IsolationMode, LocalCluster, describeLinks } from '../cluster/local-cluster';
@@ -137,21 +140,41 @@ export async function runNemesis(cluster: LocalCluster, o: NemesisOptions): Prom
     }
   };
 
-  const carryOut = async (a: NemesisAction, retryAt: () => number): Promise<boolean> => {
+  let wake: (() => void) | undefined;
+  const restarts = new Set<Promise<void>>();
+
+  /** Carries an action out; a failed one stays active (a failed injection may have half happened) and is undone later. */
+  const carryOut = async (a: NemesisAction): Promise<void> => {
     try {
       if (a.kind === 'inject') await inject(a.fault);
-      else await recover(a.fault);
-      return true;
+      else {
+        await recover(a.fault);
+        schedule.recovered(a.fault);
+      }
     } catch (err) {
       const what = a.kind === 'inject' ? `injecting ${a.fault.kind} into ${a.fault.node}` : `undoing ${a.fault.kind} of ${a.fault.node}`;
       o.print(`${stamp()}  failed ${what}: ${(err as Error).message.split('\n')[0]}`);
-      // A failed injection may have half happened; a failed recovery is tried again: either way the fault stays active.
-      schedule.retry(a.fault, retryAt());
-      return false;
+      schedule.retry(a.fault, a.kind === 'recover' ? elapsed() + RECOVERY_RETRY_MS : elapsed());
     }
   };
+  const launchAction = (a: NemesisAction): Promise<void> => {
+    if (a.kind === 'inject' || a.fault.kind !== 'kill') return carryOut(a);
+    const p = carryOut(a).finally(() => {
+      restarts.delete(p);
+      wake?.();
+    });
+    restarts.add(p);
+    return Promise.resolve();
+  };
+  const pause = (ms: number): Promise<void> =>
+    new Promise<void>((r) => {
+      const t = setTimeout(r, Math.max(0, ms));
+      wake = () => {
+        clearTimeout(t);
+        r();
+      };
+    });
 
-  let wake: (() => void) | undefined;
   const onAbort = (): void => wake?.();
   o.signal?.addEventListener('abort', onAbort);
   try {
@@ -163,34 +186,23 @@ export async function runNemesis(cluster: LocalCluster, o: NemesisOptions): Prom
         leaders = new Map(cluster.groups.map((g) => [g.id, groupLeader(g, answers)]));
       }
       // Faults that would outlast the run are undone when it ends.
-      for (const a of schedule.step(now, leaders)) await carryOut(a, () => elapsed() + RECOVERY_RETRY_MS);
-      const sleep = Math.max(0, Math.min(schedule.nextAt(), o.durationMs) - elapsed());
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, sleep);
-        wake = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
+      for (const a of schedule.step(elapsed(), leaders)) await launchAction(a);
+      await pause(Math.min(schedule.nextAt(), o.durationMs) - elapsed());
     }
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
   }
 
   // Undo everything still active, retrying what fails for a while.
-  o.print(`${stamp()}  ${o.signal?.aborted ? 'stopping early' : 'time is up'}: undoing ${schedule.active.length} active fault(s)`);
+  o.print(`${stamp()}  ${o.signal?.aborted ? 'stopping early' : 'time is up'}: undoing ${schedule.active.length + schedule.inRecovery.length} fault(s)`);
   const finalDeadline = Date.now() + FINAL_RECOVERY_MS;
-  let left = schedule.finish();
-  while (left.length > 0) {
-    const failed: Fault[] = [];
-    for (const a of left) if (!(await carryOut(a, () => 0))) failed.push(a.fault);
-    left = schedule.finish();
-    if (failed.length === 0 || Date.now() > finalDeadline) {
-      report.unrecovered = failed.map((f) => `${f.node} (${f.kind})`);
-      break;
-    }
+  for (;;) {
+    for (const a of schedule.finish()) await launchAction(a);
+    await Promise.all([...restarts]);
+    if (schedule.active.length === 0 || Date.now() > finalDeadline) break;
     await new Promise((r) => setTimeout(r, RECOVERY_RETRY_MS));
   }
+  report.unrecovered = schedule.active.map((f) => `${f.node} (${f.kind})`);
   if (cluster.hasProxy) {
     const extra = await cluster.heal().catch((err: Error) => {
       o.print(`${stamp()}  could not heal every link: ${err.message}`);
