@@ -33,6 +33,7 @@ test('mistyped cluster recipes are refused with one line each, before anything i
     [['p3::cluster', '3', '0'], 'error: partitions must be 1..50, got 0'],
     [['p3::cluster', '3', '15', '5'], 'error: 15 partitions × rf 5 = 75 server replicas; a local cluster has at most 70 (the template\'s port spacing)'],
     [['p3::cluster', '3', '2', '3', '40'], 'error: base port 40 puts ports at -20..1058; they must be within 1..65535 (manager peer ports start at base-60)'],
+    [['p3::cluster', '3', '2', '3', '3666', path.join(scratch, 'c'), 'maybe'], "error: --proxy must be yes or no, got 'maybe'"],
     [['p3::cut', 'm.0', 'm.1', 'sideways'], "error: the direction is both or one, got 'sideways'"],
     [['p3::delay', 'm.0', 'm.1', 'soon'], "error: ms must be a whole number of milliseconds, got 'soon'"],
     [['p3::nemesis', '10', 'kill,boom'], "error: unknown fault 'boom': expected kill, pause, cut, delay (see --help)"],

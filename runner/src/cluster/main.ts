@@ -114,7 +114,7 @@ async function main(): Promise<void> {
           .option('base-port', { type: 'number', default: 3666, describe: 'm.X on base+X (peers base-60+X), sP.R on base+111+k (peers base+41+k, k = P·rf+R), proxy from base+1000' })
           .option('host', { type: 'string', default: '127.0.0.1' })
           .option('stage', { type: 'string', default: 'p3', describe: 'pid registry the nodes join (for `just p3::kill`)' })
-          .option('proxy', { type: 'boolean', default: true, describe: 'route every peer link through the link proxy (--no-proxy: nodes dial each other directly, links cannot be cut)' })
+          .option('proxy', { type: 'string', default: 'yes', describe: 'yes: every peer link through the link proxy; no: nodes dial each other directly (links cannot be cut or delayed)' })
           .option('manager-args', { type: 'string', describe: 'extra arguments for every manager replica (one string)' })
           .option('server-args', { type: 'string', describe: 'extra arguments for every server replica (one string)' })
           .option('manager-program', { type: 'string', describe: 'run this program (path from the repository root) as the manager replicas instead of the store\'s' })
@@ -124,10 +124,12 @@ async function main(): Promise<void> {
             const problem = checkShape({ managers: a.managers, partitions: a.partitions, rf: a.rf });
             if (problem !== undefined) throw new Error(problem);
             if (!Number.isInteger(a['base-port'])) throw new Error('--base-port must be a port number');
+            if (a.proxy !== 'yes' && a.proxy !== 'no') throw new Error(`--proxy must be yes or no, got '${a.proxy}'`);
             return true;
           }),
       async (a) => {
         const shape = { managers: a.managers, partitions: a.partitions, rf: a.rf };
+        const proxies = a.proxy === 'yes';
         let cluster: LocalCluster;
         try {
           cluster = await LocalCluster.startReplicated(
@@ -136,8 +138,8 @@ async function main(): Promise<void> {
               dir: a.dir,
               host: a.host,
               shape,
-              ports: portsFromBase(shape, a['base-port'], a.proxy),
-              proxies: a.proxy,
+              ports: portsFromBase(shape, a['base-port'], proxies),
+              proxies,
               managerArgs: words(a['manager-args']),
               serverArgs: words(a['server-args']),
               programs: { ...(a['manager-program'] ? { manager: a['manager-program'] } : {}), ...(a['server-program'] ? { server: a['server-program'] } : {}) },
