@@ -6,6 +6,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 mod utils 'justmod/utils.just'
 mod p1 'justmod/proj1.just'
 mod p2 'justmod/proj2.just'
+mod p3 'justmod/proj3.just'
 
 # list the recipes of every module
 default:

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The MadKV runner: `service`, `fuzz`, `check` and `bench` sub-commands, called by the
+ * The MadKV runner: `service`, `fuzz`, `check`, `bench` and `nemesis` sub-commands, called by the
  * stage recipes (justmod/proj*.just) or directly: `npm run --silent runner -- <command> …`.
  */
 import yargs, { type Argv } from 'yargs';
@@ -13,6 +13,9 @@ import type { ClientLaunch } from './clients/client-process';
 import { runFuzz, validateFuzzConfig } from './fuzz/fuzz-command';
 import { randomSeed } from './random';
 import { runService } from './service';
+import { LocalCluster } from './cluster/local-cluster';
+import { checkNemesisOptions, runNemesis } from './faults/nemesis';
+import { NEMESIS_FAULTS, type NemesisFaultKind } from './faults/nemesis-schedule';
 
 const JUST_ARGS_FLAGS = ['--client-just-args', '--just-args', '-j'];
 
@@ -42,6 +45,14 @@ function clientLaunch(justArgs: string[] | undefined, clientCmd: string | undefi
   return { kind: 'just', args: justArgs ?? [] };
 }
 
+/** `min,max` or one number (min = max), in milliseconds. */
+function msRange(flag: string, text: string): [number, number] {
+  const parts = text.split(',').map((p) => p.trim());
+  const nums = parts.map(Number);
+  if (parts.length < 1 || parts.length > 2 || parts.some((p) => !/^\d+$/.test(p))) throw new UsageError(`${flag} must be min,max or one number of milliseconds, got '${text}'`);
+  return [nums[0]!, nums[nums.length - 1]!];
+}
+
 function clientOptions<T>(y: Argv<T>) {
   return y
     .option('client-just-args', {
@@ -69,7 +80,8 @@ async function main(): Promise<number> {
         clientOptions(y)
           .option('num-clis', { type: 'number', default: 1, describe: 'number of concurrent clients' })
           .option('num-keys', { type: 'number', default: 5, describe: 'keys per client' })
-          .option('num-ops', { type: 'number', default: 5000, describe: 'operations per client' })
+          .option('num-ops', { type: 'number', describe: 'operations per client (default 5000)' })
+          .option('duration', { type: 'number', describe: 'run for this many seconds instead of a number of operations: every client keeps calling until then' })
           .option('conflict', { alias: 'c', type: 'boolean', default: false, describe: 'clients share keys key00000… (otherwise each has its own random keys)' })
           .option('history', { type: 'string', describe: 'write the history (JSON lines) here and keep it; by default a temporary file kept only on failure' })
           .option('check-timeout', { type: 'number', default: 600, describe: 'seconds the checker may search before answering UNKNOWN' })
@@ -79,10 +91,12 @@ async function main(): Promise<number> {
       async (a) => {
         const launch = clientLaunch(justArgs, a['client-cmd']);
         if (typeof launch === 'string') throw new UsageError(launch);
+        if (a['num-ops'] !== undefined && a.duration !== undefined) throw new UsageError('give --num-ops or --duration, not both');
         const config = {
           numClis: a['num-clis'],
           numKeys: a['num-keys'],
-          numOps: a['num-ops'],
+          numOps: a['num-ops'] ?? 5000,
+          durationMs: a.duration === undefined ? undefined : a.duration * 1000,
           conflict: a.conflict,
           launch,
           seed: a.seed ?? randomSeed(),
@@ -141,6 +155,52 @@ async function main(): Promise<number> {
       },
     )
     .command(
+      'nemesis',
+      'inject random faults into a minority of every group of a local stage-3 cluster for a while, then heal everything',
+      (y) =>
+        y
+          .option('cluster', { type: 'string', default: '/tmp/madkv-p3/cluster', describe: 'the local cluster\'s folder (p3::cluster dir)' })
+          .option('duration', { type: 'number', default: 300, describe: 'seconds to inject faults' })
+          .option('seed', { type: 'number', describe: 'random seed (printed; the same seed gives the same choices)' })
+          .option('faults', { type: 'string', default: NEMESIS_FAULTS.join(','), describe: 'the kinds of fault to inject, comma-separated: kill (kill -9, then restart), pause (SIGSTOP, then SIGCONT), cut (links), delay (links)' })
+          .option('interval-ms', { type: 'string', default: '500,3000', describe: 'time between injections, ms: min,max (or one number)' })
+          .option('fault-ms', { type: 'string', default: '1000,5000', describe: 'how long each fault lasts, ms: min,max' })
+          .option('delay-ms', { type: 'string', default: '20,300', describe: 'delay added by a delay fault, ms: min,max' })
+          .option('leader-bias', { type: 'number', default: 0.5, describe: 'probability of aiming at the group\'s current leader' })
+          .option('leader-wait', { type: 'number', default: 60, describe: 'seconds to wait after healing for every group to have a leader' })
+          .example('$0 nemesis --cluster /tmp/madkv-p3/cluster --duration 60 --faults kill,cut', ''),
+      async (a) => {
+        const faults = a.faults.split(',').map((f) => f.trim()).filter((f) => f !== '');
+        const unknown = faults.filter((f) => !(NEMESIS_FAULTS as readonly string[]).includes(f));
+        if (unknown.length > 0) throw new UsageError(`unknown fault '${unknown[0]}': expected ${NEMESIS_FAULTS.join(', ')}`);
+        const options = {
+          durationMs: a.duration * 1000,
+          seed: a.seed ?? randomSeed(),
+          faults: faults as NemesisFaultKind[],
+          intervalMs: msRange('--interval-ms', a['interval-ms']),
+          faultMs: msRange('--fault-ms', a['fault-ms']),
+          delayMs: msRange('--delay-ms', a['delay-ms']),
+          leaderBias: a['leader-bias'],
+          leaderWaitMs: a['leader-wait'] * 1000,
+        };
+        const problem = checkNemesisOptions(options);
+        if (problem !== undefined) throw new UsageError(problem);
+        let cluster: LocalCluster;
+        try {
+          cluster = LocalCluster.load(a.cluster, { detached: true });
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+        // Interrupted, it still heals everything before it exits.
+        const stop = new AbortController();
+        const onSignal = (): void => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        const report = await runNemesis(cluster, { ...options, print: (line) => console.log(line), signal: stop.signal });
+        exitCode = report.unrecovered.length > 0 || report.leaderless.length > 0 ? 1 : 0;
+      },
+    )
+    .command(
       'service',
       'launch one node through its just recipe: node m… the manager, s… a server (none: nothing)',
       (y) =>
@@ -156,7 +216,7 @@ async function main(): Promise<number> {
         });
       },
     )
-    .demandCommand(1, 'name a command: fuzz, check, bench or service')
+    .demandCommand(1, 'name a command: fuzz, check, bench, nemesis or service')
     .strict()
     .help()
     .alias('help', 'h')

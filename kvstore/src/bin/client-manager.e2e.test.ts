@@ -46,10 +46,10 @@ test('with --manager, the client asks the manager and talks to the partitions', 
   assert.equal(r.stdout, 'PUT a not_found\nPUT b not_found\nPUT c not_found\nGET b 2\nSCAN a c BEGIN\n  a 1\n  b 2\n  c 3\nSCAN END\nSTOP\n');
 });
 
-test('--server and --manager together are a one-line error', async () => {
+test('two targets at once are a one-line error', async () => {
   const r = await runToCompletion(process.execPath, [binPath('client'), '--server', '127.0.0.1:1', '--manager', '127.0.0.1:2'], '');
   assert.notEqual(r.code, 0);
-  assert.equal(r.stderr, 'error: give either --server or --manager, not both\n');
+  assert.equal(r.stderr, 'error: give one of --server, --manager or --managers, not --server and --manager\n');
   const bad = await runToCompletion(process.execPath, [binPath('client'), '--manager', 'nonsense'], '');
   assert.equal(bad.stderr, "error: bad address 'nonsense': expected host:port\n");
 });

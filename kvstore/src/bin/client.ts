@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
- * The stdin/stdout client: `client --server 127.0.0.1:3777` (stage 1) or
- * `client --manager 127.0.0.1:3666` (stage 2+); commands on stdin, answers on stdout.
+ * The stdin/stdout client: `client --server 127.0.0.1:3777` (stage 1),
+ * `client --manager 127.0.0.1:3666` (stage 2) or
+ * `client --managers 127.0.0.1:3666,127.0.0.1:3667,127.0.0.1:3668` (stage 3);
+ * commands on stdin, answers on stdout.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -20,17 +22,20 @@ async function main(): Promise<void> {
   const args = await yargs(hideBin(process.argv))
     .scriptName('client')
     .usage(
-      '$0 [--server <host:port> | --manager <host:port>]\n\nReads one command a line from stdin (PUT k v | SWAP k v | GET k | DELETE k | SCAN a b | STOP)\nand prints one answer per command on stdout.',
+      '$0 [--server <host:port> | --manager <host:port> | --managers <host:port,...>]\n\nReads one command a line from stdin (PUT k v | SWAP k v | GET k | DELETE k | SCAN a b | STOP)\nand prints one answer per command on stdout.',
     )
-    .option('server', { type: 'string', describe: `server address (stage 1; ${DEFAULT_SERVER} when neither --server nor --manager is given)` })
-    .option('manager', { type: 'string', describe: 'manager address (stage 2+): ask it for the partition map, then talk to the servers' })
+    .option('server', { type: 'string', describe: `server address (stage 1; ${DEFAULT_SERVER} when no other target is given)` })
+    .option('manager', { type: 'string', describe: 'manager address (stage 2): ask it for the partition map, then talk to the servers' })
+    .option('managers', { type: 'string', describe: "manager replicas' addresses by replica id (stage 3): find their leader, get the map, then talk to each partition's leader" })
     .option('quiet', { type: 'boolean', default: false, describe: 'do not report retries on stderr' })
     .strict()
     .help()
     .parseAsync();
 
-  if (args.server !== undefined && args.manager !== undefined) fail('give either --server or --manager, not both');
-  const target: ClientTarget = args.manager !== undefined ? { manager: args.manager } : { server: args.server ?? DEFAULT_SERVER };
+  const given = (['server', 'manager', 'managers'] as const).filter((k) => args[k] !== undefined);
+  if (given.length > 1) fail(`give one of --server, --manager or --managers, not ${given.map((k) => `--${k}`).join(' and ')}`);
+  const target: ClientTarget =
+    args.managers !== undefined ? { managers: args.managers } : args.manager !== undefined ? { manager: args.manager } : { server: args.server ?? DEFAULT_SERVER };
   const log = makeLogger('client');
   let client: KvClient;
   try {

@@ -51,6 +51,21 @@ test("the template's replica ids m.0 and sX.0 run the same node; other replicas 
   assert.equal(r.stderr, "error: node 's1.1' is replica 1 of partition 1, but p2 has no replicas: use s1 (or s1.0)\n");
 });
 
+test('--stage p3 derives a p3 recipe from the replica id; p3 flags without it are refused', async () => {
+  const managers = '127.0.0.1:3666,127.0.0.1:3667,127.0.0.1:3668';
+  const p3 = ['--stage', 'p3', '--managers', managers, '--manager-p2ps', '127.0.0.1:3606,127.0.0.1:3607,127.0.0.1:3608', '--server-rf', '3'];
+  const s = await service([...p3, '--node', 's1.2', '--backer-prefix', '/data/b', '--dry-run']);
+  assert.equal(s.code, 0, s.stderr);
+  assert.equal(s.stdout, `madkv service s1.2: just p3::server 1 2 ${managers} 3782 3712 127.0.0.1:3710,127.0.0.1:3711 /data/b.s1.2\n`);
+  const m = await service([...p3, '--node', 'm.1', '--backer-prefix', '/data/b', '--dry-run']);
+  assert.equal(m.stdout, 'madkv service m.1: just p3::manager 1 3667 3607 127.0.0.1:3606,127.0.0.1:3608 3 127.0.0.1:3777,127.0.0.1:3778,127.0.0.1:3779,127.0.0.1:3780,127.0.0.1:3781,127.0.0.1:3782 /data/b.m.1\n');
+  const wrong = await service(['--node', 's0', '--managers', managers]);
+  assert.notEqual(wrong.code, 0);
+  assert.equal(wrong.stderr, 'error: --managers is a p3 flag: add --stage p3\n');
+  const bad = await service([...p3, '--node', 's5.0']);
+  assert.match(bad.stderr, /^error: unknown node 's5\.0': there are 2 partitions of 3 replicas/);
+});
+
 test('runs the recipe through $JUST, passes SIGTERM on and exits with its code', async () => {
   const fakeJust = path.join(dir, 'just');
   const argsFile = path.join(dir, 'args');
@@ -67,7 +82,7 @@ test('runs the recipe through $JUST, passes SIGTERM on and exits with its code',
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   // The service has started the recipe once it says so and the recipe has written down its arguments.
-  for (let i = 0; i < 100 && !(fs.existsSync(argsFile) && out.includes('Launched')); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && !(fs.existsSync(argsFile) && out.includes('launched')); i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(fs.readFileSync(argsFile, 'utf8'), 'p2::server 2 127.0.0.1:3666 3779 /data/b.s2\n');
   child.kill('SIGTERM');
   assert.equal(await exited, 7);

@@ -16,7 +16,8 @@ import { type Reply, errorReply } from '../wire/envelope';
 import { parseKvRequest } from '../wire/kv-messages';
 import { RpcServer } from '../wire/rpc-server';
 import type { KvClient } from './kv-client';
-import { PartitionedClient, partitionPageLimits } from './partitioned-client';
+import { PartitionedClient } from './partitioned-client';
+import { partitionPageLimits } from './scan-pages';
 import type { RetryPolicy } from './retry-policy';
 
 const FAST_BACKOFF = { initialMs: 10, maxMs: 50 };

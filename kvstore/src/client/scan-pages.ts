@@ -12,6 +12,19 @@ import { KvRequestError } from './errors';
 /** What a client asks for (the server caps it at its own limits, currently the same). */
 export const CLIENT_PAGE_LIMITS: PageLimits = { maxPairs: 10_000, maxBytes: 1024 * 1024 };
 
+/**
+ * Bytes of pages a SCAN over partitions may hold across all of them (each holds the page
+ * being merged and one fetched ahead): with many partitions, each is asked for smaller pages.
+ */
+const SCAN_BUFFER_BYTES = 8 * 1024 * 1024;
+const MIN_PAGE_BYTES = 64 * 1024;
+
+/** The page size each of `partitions` streams asks for, so that their pages together stay within SCAN_BUFFER_BYTES. */
+export function partitionPageLimits(partitions: number): PageLimits {
+  const share = Math.floor(SCAN_BUFFER_BYTES / (2 * Math.max(1, partitions)));
+  return { maxPairs: CLIENT_PAGE_LIMITS.maxPairs, maxBytes: Math.max(MIN_PAGE_BYTES, Math.min(CLIENT_PAGE_LIMITS.maxBytes, share)) };
+}
+
 /** Sends one request (retrying as the caller's policy says) and resolves with the reply's value. */
 export type PageFetcher = (request: KvRequest) => Promise<unknown>;
 

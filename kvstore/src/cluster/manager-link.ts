@@ -3,18 +3,22 @@
  * start last or restart), then keep re-registering every couple of seconds as a
  * heartbeat, so a restarted manager relearns every server. Knows nothing of the
  * server's internals: the server hears about the map through `onMap`.
+ *
+ * Stage 3: the manager is a group of replicas; registrations go to its leader (any
+ * replica redirects; on failure the next one is tried: client/replica-route.ts), and say
+ * which replica of its partition the server is.
  */
 import { type BackoffOptions, DEFAULT_BACKOFF } from '../client/backoff';
-import { callWithRetry } from '../client/call-with-retry';
 import { KvRequestError } from '../client/errors';
+import { ReplicaRoute, callGroup } from '../client/replica-route';
 import type { RetryPolicy } from '../client/retry-policy';
 import { ServerChannel } from '../client/server-channel';
 import { type LogFn, silentLogger } from '../common/log';
-import { type Address, formatAddress } from '../wire/address';
+import type { Address } from '../wire/address';
 import { isRecord } from '../wire/envelope';
 import { ConnectionLostError } from '../wire/rpc-connection';
 import type { ManagerRequest } from './manager-messages';
-import { type PartitionMap, parsePartitionMap } from './partition-map';
+import { type PartitionMap, parsePartitionMap, partitionCount } from './partition-map';
 
 export const DEFAULT_HEARTBEAT_MS = 2000;
 
@@ -30,7 +34,12 @@ export interface ManagerLinkOptions {
   backoff?: BackoffOptions;
   /** A manager silent for this long counts as down. */
   callTimeoutMs?: number;
+  /** Stage 3: which replica of its partition this server is (sent with every registration). */
+  replica?: number;
 }
+
+/** One manager (stage 2), or every replica of the manager group by replica id (stage 3). */
+export type ManagerAddresses = Address | readonly Address[];
 
 /** The manager refused a registration; retrying the same one will not help until the manager's configuration changes. */
 export class RegistrationRefusedError extends Error {
@@ -38,36 +47,46 @@ export class RegistrationRefusedError extends Error {
 }
 
 interface RegisterTarget {
-  channel: ServerChannel;
-  partition: number;
-  address: string;
+  route: ReplicaRoute;
+  request: ManagerRequest;
+  what: string;
   policy: RetryPolicy;
   isOpen: () => boolean;
 }
 
-/** One registration: retried until the manager answers; rejects with RegistrationRefusedError, or ConnectionLostError once closed. */
+function registerTarget(managers: ManagerAddresses, partition: number, address: string, options: ManagerLinkOptions, policy: RetryPolicy, isOpen: () => boolean): RegisterTarget {
+  const list: readonly Address[] = Array.isArray(managers) ? managers : [managers as Address];
+  const request: ManagerRequest = options.replica === undefined ? { type: 'register', partition, address } : { type: 'register', partition, replica: options.replica, address };
+  const what = options.replica === undefined ? `partition ${partition}` : `replica ${options.replica} of partition ${partition}`;
+  return { route: new ReplicaRoute(list.map((a) => new ServerChannel(a))), request, what, policy, isOpen };
+}
+
+function closeTarget(t: RegisterTarget): void {
+  for (const c of t.route.replicas) c.close();
+}
+
+/** One registration: retried until the manager (group) answers; rejects with RegistrationRefusedError, or ConnectionLostError once closed. */
 async function register(t: RegisterTarget): Promise<PartitionMap> {
-  const request: ManagerRequest = { type: 'register', partition: t.partition, address: t.address };
   let value: unknown;
   try {
-    value = await callWithRetry(() => t.channel, request, t.policy, { isOpen: t.isOpen });
+    value = await callGroup(() => t.route, t.request, t.policy, { isOpen: t.isOpen });
   } catch (err) {
-    if (err instanceof KvRequestError) throw new RegistrationRefusedError(`manager at ${t.channel.label} refused partition ${t.partition}: ${err.wire.message}`);
+    if (err instanceof KvRequestError) throw new RegistrationRefusedError(`manager at ${t.route.channel.label} refused ${t.what}: ${err.wire.message}`);
     throw err;
   }
   const map = isRecord(value) ? parsePartitionMap(value.map) : 'not a register reply';
-  if (typeof map === 'string') throw new RegistrationRefusedError(`manager at ${t.channel.label} sent a bad register reply: ${map}`);
+  if (typeof map === 'string') throw new RegistrationRefusedError(`manager at ${t.route.channel.label} sent a bad register reply: ${map}`);
   return map;
 }
 
-function retryPolicy(options: ManagerLinkOptions, log: LogFn, manager: Address, onFailure: () => void = () => undefined): RetryPolicy {
+function retryPolicy(options: ManagerLinkOptions, log: LogFn, onFailure: () => void = () => undefined): RetryPolicy {
   return {
     callTimeoutMs: options.callTimeoutMs ?? 2000,
     backoff: options.backoff ?? DEFAULT_BACKOFF,
     // The first failure and then every tenth: a manager that starts last is normal, not an emergency.
     onRetry: (attempt, reason) => {
       onFailure();
-      if (attempt === 1 || attempt % 10 === 0) log(`manager ${formatAddress(manager)} not answering yet (attempt ${attempt}): ${reason}`);
+      if (attempt === 1 || attempt % 10 === 0) log(`manager not answering yet (attempt ${attempt}): ${reason}`);
     },
   };
 }
@@ -77,12 +96,12 @@ function retryPolicy(options: ManagerLinkOptions, log: LogFn, manager: Address, 
  * with the partition map. Rejects with RegistrationRefusedError if the manager
  * refuses (wrong partition id).
  */
-export async function registerOnce(manager: Address, partition: number, address: string, options: ManagerLinkOptions = {}): Promise<PartitionMap> {
-  const channel = new ServerChannel(manager);
+export async function registerOnce(managers: ManagerAddresses, partition: number, address: string, options: ManagerLinkOptions = {}): Promise<PartitionMap> {
+  const target = registerTarget(managers, partition, address, options, retryPolicy(options, options.log ?? silentLogger), () => true);
   try {
-    return await register({ channel, partition, address, policy: retryPolicy(options, options.log ?? silentLogger, manager), isOpen: () => true });
+    return await register(target);
   } finally {
-    channel.close();
+    closeTarget(target);
   }
 }
 
@@ -91,10 +110,9 @@ export async function registerOnce(manager: Address, partition: number, address:
  * every `heartbeatMs` until the returned function is called. The map reaches
  * the caller through `onMap`.
  */
-export function registerWithManager(manager: Address, partition: number, address: string, options: ManagerLinkOptions = {}): () => void {
+export function registerWithManager(managers: ManagerAddresses, partition: number, address: string, options: ManagerLinkOptions = {}): () => void {
   const log = options.log ?? silentLogger;
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  const channel = new ServerChannel(manager);
   let stopped = false;
   let wake: (() => void) | undefined;
   const pause = (ms: number): Promise<void> =>
@@ -106,8 +124,8 @@ export function registerWithManager(manager: Address, partition: number, address
       };
     });
   let lostManager = false;
-  const policy = retryPolicy(options, log, manager, () => (lostManager = true));
-  const target: RegisterTarget = { channel, partition, address, policy, isOpen: () => !stopped };
+  const policy = retryPolicy(options, log, () => (lostManager = true));
+  const target = registerTarget(managers, partition, address, options, policy, () => !stopped);
 
   const loop = async (): Promise<void> => {
     let delivered: string | undefined;
@@ -116,7 +134,7 @@ export function registerWithManager(manager: Address, partition: number, address
     while (!stopped) {
       try {
         const map = await register(target);
-        if (!registered || lostManager) log(`registered with manager ${formatAddress(manager)} as partition ${partition} of ${map.servers.length}`);
+        if (!registered || lostManager) log(`registered with manager ${target.route.channel.label} as ${target.what} of ${partitionCount(map)}`);
         registered = true;
         lostManager = false;
         refusedBefore = false;
@@ -149,6 +167,6 @@ export function registerWithManager(manager: Address, partition: number, address
   return () => {
     stopped = true;
     wake?.();
-    channel.close();
+    closeTarget(target);
   };
 }

@@ -91,6 +91,7 @@ export class ManagerService {
     if (req.partition >= n) {
       return errorReply('bad_request', `partition ${req.partition} does not exist: this manager has ${n} server${n === 1 ? '' : 's'} (partitions 0..${n - 1})`);
     }
+    if ((req.replica ?? 0) !== 0) return errorReply('bad_request', `replica ${req.replica} of partition ${req.partition}: this stage-2 manager has one server per partition (replica 0)`);
     this.warnOnPortMismatch(req.partition, req.address);
     if (!this.registered[req.partition]) {
       this.registered[req.partition] = true;

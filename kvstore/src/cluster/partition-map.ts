@@ -8,7 +8,8 @@
  * visits every partition and merges the sorted results (range partitioning
  * would keep a SCAN local, but put all the fuzzer's keys on one server).
  * The map is fixed for a cluster's life: partition i is the i-th server given
- * to the manager.
+ * to the manager. From stage 3 each partition is a group of `rf` replicas: the
+ * list holds every replica, partition-major (replica r of partition p at p·rf + r).
  */
 import { crc32 } from 'node:zlib';
 import { isRecord } from '../wire/envelope';
@@ -16,8 +17,25 @@ import { isRecord } from '../wire/envelope';
 export const MAX_PARTITIONS = 50;
 
 export interface PartitionMap {
-  /** Client-facing address of each partition's server, by partition id. */
+  /** Client-facing address of each partition's server, by partition id (with rf: of each replica, at p·rf + r). */
   servers: string[];
+  /** Replicas per partition (stage 3); absent means 1. */
+  rf?: number;
+}
+
+/** Replicas per partition of a map. */
+export function replicationFactor(map: PartitionMap): number {
+  return map.rf ?? 1;
+}
+
+export function partitionCount(map: PartitionMap): number {
+  return map.servers.length / replicationFactor(map);
+}
+
+/** The client addresses of partition p's replicas, by replica id. */
+export function replicaAddresses(map: PartitionMap, partition: number): string[] {
+  const rf = replicationFactor(map);
+  return map.servers.slice(partition * rf, (partition + 1) * rf);
 }
 
 export function partitionOf(key: string, partitionCount: number): number {
@@ -26,7 +44,15 @@ export function partitionOf(key: string, partitionCount: number): number {
 
 export function parsePartitionMap(v: unknown): PartitionMap | string {
   if (!isRecord(v) || !Array.isArray(v.servers)) return 'not a partition map';
-  if (v.servers.length === 0 || v.servers.length > MAX_PARTITIONS) return `a partition map has 1..${MAX_PARTITIONS} servers`;
   if (!v.servers.every((s) => typeof s === 'string')) return 'partition map servers must be addresses';
-  return { servers: v.servers as string[] };
+  const servers = v.servers as string[];
+  if (v.rf === undefined || v.rf === null) {
+    if (servers.length === 0 || servers.length > MAX_PARTITIONS) return `a partition map has 1..${MAX_PARTITIONS} servers`;
+    return { servers };
+  }
+  const rf = v.rf;
+  if (!Number.isSafeInteger(rf) || (rf as number) < 1) return 'a partition map\'s rf must be a positive integer';
+  const partitions = servers.length / (rf as number);
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) return `a partition map with rf ${rf as number} has 1..${MAX_PARTITIONS} partitions of ${rf as number} servers each`;
+  return { servers, rf: rf as number };
 }

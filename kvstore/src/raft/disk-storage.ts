@@ -3,7 +3,7 @@
  *
  *   <dir>/LOCK         StorageLock: one process at a time on this storage
  *   <dir>/log/         DurableLog segments (index, term, payload per entry; group-commit fsync)
- *   <dir>/hard-state   term and vote (HardStateStore: temp file, fsync, rename, fsync folder)
+ *   <dir>/hard-state   term, vote, catching-up mark (HardStateStore: temp file, fsync, rename, fsync folder)
  *   <dir>/snapshots/   the newest state-machine snapshot (SnapshotStore)
  *
  * openDiskStorage is the one place that opens the folder: it takes the folder's lock first
@@ -84,11 +84,15 @@ class DiskStableStore implements RaftStableStore {
 
   async load(): Promise<HardState> {
     const v = await this.store.load();
-    return { term: v.term, vote: v.votedFor ?? NONE };
+    const state: HardState = { term: v.term, vote: v.votedFor ?? NONE };
+    if (v.catchingUp === true) state.catchingUp = true;
+    return state;
   }
 
   save(state: HardState): Promise<void> {
-    return this.store.save({ term: state.term, votedFor: state.vote === NONE ? null : state.vote });
+    const value: TermAndVote = { term: state.term, votedFor: state.vote === NONE ? null : state.vote };
+    if (state.catchingUp === true) value.catchingUp = true;
+    return this.store.save(value);
   }
 }
 

@@ -19,7 +19,7 @@ export class MemoryStorage implements RaftStorage {
   readonly snapshots: RaftSnapshotStore;
   private pending: Pending[] = [];
   private scheduled = false;
-  private hard: HardState = { term: 0, vote: NONE };
+  private hard: HardState = { term: 0, vote: NONE, catchingUp: true };
   private snapshot: Snapshot | null = null;
   syncs = 0;
 

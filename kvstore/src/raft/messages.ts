@@ -33,6 +33,8 @@ export interface VoteRequest extends Envelope {
   lastTerm: number;
   pre: boolean;
   transfer: boolean;
+  /** The candidate has not caught up since its storage began (new or wiped): see raft.ts, abstains. */
+  catchingUp: boolean;
 }
 
 export interface VoteResponse extends Envelope {
@@ -135,7 +137,7 @@ const INDEX_FIELDS: Record<MessageType, readonly string[]> = {
 };
 
 const BOOLEAN_FIELDS: Record<MessageType, readonly string[]> = {
-  vote: ['pre', 'transfer'],
+  vote: ['pre', 'transfer', 'catchingUp'],
   voteResp: ['pre', 'granted'],
   append: [],
   appendResp: ['success'],

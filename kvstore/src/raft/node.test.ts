@@ -70,7 +70,8 @@ test('driver: a follower acknowledges entries only once they are durable, so not
   const { nodes, storages, fsms } = await pair([false, true]);
   try {
     nodes[0]!.campaign();
-    await sleep(20);
+    // Node 2's vote is held until synced: sync it once it is written (however busy the machine).
+    for (let i = 0; i < 400 && storages[1]!.pendingWrites === 0; i++) await sleep(5);
     storages[1]!.sync();
     await nodes[0]!.waitForLeader((l) => l === 1, 2000);
     // Let the leader's no-op commit.

@@ -90,7 +90,8 @@ test('§5.2: a candidate raises its term, votes for itself, and asks for votes o
   const nw = net(3, { preVote: false });
   nw.core(1).campaign();
   const rd = nw.core(1).ready();
-  assert.deepEqual(rd.hardState, { term: 1, vote: 1 });
+  // (A new node has not caught up with any leader yet: see the wiped-replica tests.)
+  assert.deepEqual(rd.hardState, { term: 1, vote: 1, catchingUp: true });
   assert.equal(rd.messages.length, 0, 'no vote request before the term and vote are durable');
   assert.deepEqual(rd.messagesAfterPersist.map((m) => [m.type, m.to, m.term]), [
     ['vote', 2, 1],
@@ -120,12 +121,12 @@ test('§5.2: a candidate rejected by a majority returns to follower', () => {
 test('§5.2: a node grants at most one vote per term, first come first served', () => {
   const nw = net(3, { preVote: false, checkQuorum: false });
   const voter = nw.core(3);
-  const ask = (from: number): Message => ({ type: 'vote', from, to: 3, term: 1, lastIndex: 0, lastTerm: 0, pre: false, transfer: false });
+  const ask = (from: number): Message => ({ type: 'vote', from, to: 3, term: 1, lastIndex: 0, lastTerm: 0, pre: false, transfer: false, catchingUp: true });
   voter.step(ask(1));
   voter.step(ask(2));
   voter.step(ask(1)); // asking again gets the same answer
   const rd = voter.ready();
-  assert.deepEqual(rd.hardState, { term: 1, vote: 1 });
+  assert.deepEqual(rd.hardState, { term: 1, vote: 1, catchingUp: true });
   const grants = [...rd.messages, ...rd.messagesAfterPersist].filter((m) => m.type === 'voteResp').map((m) => [m.to, m.type === 'voteResp' && m.granted]);
   assert.deepEqual(grants, [
     [2, false],
@@ -137,9 +138,9 @@ test('§5.2: a node grants at most one vote per term, first come first served', 
 test('§5.2: a vote is sent only after it is durable', () => {
   const nw = net(3, { preVote: false, checkQuorum: false });
   const voter = nw.core(2);
-  voter.step({ type: 'vote', from: 1, to: 2, term: 1, lastIndex: 0, lastTerm: 0, pre: false, transfer: false });
+  voter.step({ type: 'vote', from: 1, to: 2, term: 1, lastIndex: 0, lastTerm: 0, pre: false, transfer: false, catchingUp: true });
   const rd = voter.ready();
-  assert.deepEqual(rd.hardState, { term: 1, vote: 1 });
+  assert.deepEqual(rd.hardState, { term: 1, vote: 1, catchingUp: true });
   assert.equal(rd.messages.filter((m) => m.type === 'voteResp').length, 0);
   assert.equal(rd.messagesAfterPersist.filter((m) => m.type === 'voteResp' && m.granted).length, 1);
 });
@@ -163,14 +164,162 @@ test('§5.4.1: a vote is denied to a candidate whose log is less up to date', ()
   const term = voter.term;
   nw.isolate(1);
   // Candidate 3 with a shorter log (pretend: lastIndex 1 of the current term).
-  voter.step({ type: 'vote', from: 3, to: 2, term: term + 5, lastIndex: 1, lastTerm: term, pre: false, transfer: true });
+  voter.step({ type: 'vote', from: 3, to: 2, term: term + 5, lastIndex: 1, lastTerm: term, pre: false, transfer: true, catchingUp: false });
   const rd = voter.ready();
   const resp = [...rd.messages, ...rd.messagesAfterPersist].find((m) => m.type === 'voteResp');
   assert.ok(resp && resp.type === 'voteResp' && !resp.granted, 'vote granted to a candidate missing entries');
   // The same candidate with an equally long log is granted.
-  voter.step({ type: 'vote', from: 3, to: 2, term: term + 5, lastIndex: voter.log.lastIndex, lastTerm: voter.log.lastTerm, pre: false, transfer: true });
+  voter.step({ type: 'vote', from: 3, to: 2, term: term + 5, lastIndex: voter.log.lastIndex, lastTerm: voter.log.lastTerm, pre: false, transfer: true, catchingUp: false });
   const rd2 = voter.ready();
   assert.ok([...rd2.messages, ...rd2.messagesAfterPersist].some((m) => m.type === 'voteResp' && m.granted));
+});
+
+// ───────────── §5.2 with lost storage: replicas catching up and caught-up replicas vote only within their kind ─────────────
+
+function voteAnswer(nw: TestNetwork, voter: number): { granted: boolean; pre: boolean } | undefined {
+  nw.flush(voter);
+  const r = nw.take((m) => m.from === voter && m.type === 'voteResp').pop();
+  return r !== undefined && r.type === 'voteResp' ? { granted: r.granted, pre: r.pre } : undefined;
+}
+
+function voteRequest(from: number, to: number, term: number, last: [number, number], catchingUp: boolean, pre = false): Message {
+  return { type: 'vote', from, to, term, lastIndex: last[0], lastTerm: last[1], pre, transfer: false, catchingUp };
+}
+
+test('§5.2 wiped replica: a new group starts with every replica catching up; its first commit makes them caught up', () => {
+  const nw = net(3, { checkQuorum: false });
+  for (const id of [1, 2, 3]) assert.equal(nw.core(id).isCatchingUp(), true, `new node ${id}`);
+  nw.elect(1);
+  nw.propose(1, 'x');
+  nw.deliverAll();
+  for (const id of [1, 2, 3]) {
+    assert.equal(nw.core(id).isCatchingUp(), false, `node ${id} after the first commit`);
+    assert.equal(nw.node(id).storage.hardState.catchingUp, undefined, `node ${id}: the end of catching up is persisted`);
+  }
+});
+
+test('§5.2 wiped replica: a replica catching up votes (and pre-votes) only for candidates catching up, a caught-up one only for caught-up ones', () => {
+  const nw = net(3, { checkQuorum: false });
+  const fresh = nw.core(3);
+  fresh.step(voteRequest(1, 3, 4, [7, 2], false, true));
+  assert.deepEqual(voteAnswer(nw, 3), { granted: false, pre: true }, 'a pre-vote from a catching-up replica for a caught-up candidate');
+  fresh.step(voteRequest(1, 3, 4, [7, 2], false));
+  assert.deepEqual(voteAnswer(nw, 3), { granted: false, pre: false }, 'a vote from a catching-up replica for a caught-up candidate');
+  assert.equal(fresh.vote, NONE);
+  // Among replicas catching up the usual rules apply: a new group elects its first leaders so.
+  fresh.step(voteRequest(1, 3, 4, [7, 2], true));
+  assert.deepEqual(voteAnswer(nw, 3), { granted: true, pre: false });
+
+  const other = net(3, { checkQuorum: false });
+  other.elect(1);
+  other.propose(1, 'x');
+  other.deliverAll();
+  const caughtUp = other.core(2);
+  const last: [number, number] = [caughtUp.log.lastIndex, caughtUp.log.lastTerm];
+  caughtUp.step(voteRequest(3, 2, caughtUp.term + 1, last, true, true));
+  assert.deepEqual(voteAnswer(other, 2), { granted: false, pre: true }, 'a caught-up replica pre-voted for one catching up');
+  caughtUp.step(voteRequest(3, 2, caughtUp.term + 1, last, false, true));
+  assert.deepEqual(voteAnswer(other, 2), { granted: true, pre: true });
+});
+
+test('§5.2 wiped replica: a replica that lost its storage after voting cannot elect a second leader in that term', () => {
+  const nw = net(3, { preVote: false, checkQuorum: false });
+  nw.elect(1);
+  nw.propose(1, 'x');
+  nw.deliverAll();
+  // Node 3 falls behind in term 1; node 2 becomes leader of term 2 with node 1's vote.
+  nw.isolate(3);
+  nw.elect(2);
+  const term = nw.core(2).term;
+  assert.equal(nw.core(1).vote, 2);
+  // Node 1's storage is wiped: it restarts with term 0 and no vote.
+  nw.wipe(1);
+  nw.heal();
+  nw.isolate(2);
+  // Node 3 campaigns in the very term node 1 voted in: node 1 must not vote a second time.
+  assert.equal(nw.core(3).term, term - 1);
+  nw.core(3).campaign();
+  nw.deliverAll();
+  assert.equal(nw.core(3).term, term);
+  assert.notEqual(nw.core(3).role, 'leader', `two leaders of term ${term}`);
+  assert.equal(nw.core(1).vote, NONE, 'the wiped replica voted');
+});
+
+test('§5.2 wiped replica: it votes again only once it durably holds everything a leader had committed, not as soon as it has some entries', () => {
+  const nw = net(3, { preVote: false, checkQuorum: false });
+  nw.elect(1);
+  for (let i = 0; i < 5; i++) nw.propose(1, `e${i}`);
+  nw.deliverAll();
+  const leader = nw.core(1);
+  const term = leader.term;
+  const commit = leader.log.committed;
+  assert.ok(commit >= 6);
+  nw.wipe(3);
+  const w = nw.core(3);
+  const preVote = (): Message => voteRequest(2, 3, term + 1, [nw.core(2).log.lastIndex, nw.core(2).log.lastTerm], false, true);
+  // The leader's first entries reach it, but not everything the leader has committed.
+  w.step({ type: 'append', from: 1, to: 3, term, prevIndex: 0, prevTerm: 0, entries: leader.log.slice(1, 3), commit });
+  nw.flush(3);
+  assert.equal(w.log.lastIndex, 3);
+  w.step(preVote());
+  assert.deepEqual(voteAnswer(nw, 3), { granted: false, pre: true }, 'entries committed with its help before the wipe may be missing');
+  // The rest arrives: caught up only once it is durable.
+  w.step({ type: 'append', from: 1, to: 3, term, prevIndex: 3, prevTerm: term, entries: leader.log.slice(4, commit), commit });
+  assert.equal(w.isCatchingUp(), true, 'caught up before the entries are durable');
+  nw.flush(3);
+  assert.equal(w.isCatchingUp(), false);
+  assert.equal(nw.node(3).storage.hardState.catchingUp, undefined, 'the end of catching up is persisted');
+  w.step(preVote());
+  assert.deepEqual(voteAnswer(nw, 3), { granted: true, pre: true });
+});
+
+test('§5.2 wiped replica: a caught-up replica does not help elect a wiped one still catching up, which may lack entries committed with its help', () => {
+  const nw = net(3, { preVote: false, checkQuorum: false });
+  nw.elect(1);
+  nw.propose(1, 'x');
+  nw.deliverAll();
+  nw.wipe(3);
+  // Node 3 took only the leader's first entry, then the leader is gone.
+  const leader = nw.core(1);
+  nw.core(3).step({ type: 'append', from: 1, to: 3, term: leader.term, prevIndex: 0, prevTerm: 0, entries: leader.log.slice(1, 1), commit: leader.log.committed });
+  nw.flush(3);
+  nw.take();
+  nw.isolate(1);
+  nw.core(3).campaign();
+  nw.deliverAll();
+  assert.notEqual(nw.core(3).role, 'leader', 'a replica lacking a committed entry was elected');
+  assert.equal(nw.core(2).vote, NONE);
+});
+
+test('§5.2 wiped replica: once caught up it votes as usual, but not again in the term of the leader that brought it up', () => {
+  const nw = net(3, { preVote: false, checkQuorum: false });
+  nw.elect(1);
+  nw.propose(1, 'x');
+  nw.deliverAll();
+  nw.wipe(3);
+  nw.propose(1, 'y');
+  nw.deliverAll();
+  const w = nw.core(3);
+  const term = nw.core(1).term;
+  // The leader finds out from the rejections and heartbeats that node 3 lost its log, and resends it.
+  for (let i = 0; i < 10 && w.log.lastIndex < nw.core(1).log.lastIndex; i++) {
+    nw.tick(1);
+    nw.deliverAll();
+  }
+  assert.equal(w.log.lastIndex, nw.core(1).log.lastIndex, 'the wiped replica caught up');
+  assert.equal(w.isCatchingUp(), false);
+  assert.equal(w.term, term);
+  // Its first entries came from leader 1 in this term: it counts as having voted for it, durably.
+  assert.equal(w.vote, 1);
+  assert.deepEqual(nw.node(3).storage.hardState, { term, vote: 1 });
+  nw.isolate(1);
+  w.step(voteRequest(2, 3, term, [w.log.lastIndex, w.log.lastTerm], false));
+  assert.deepEqual(voteAnswer(nw, 3), { granted: false, pre: false }, 'a second vote in the term it caught up in');
+  // In a later term the usual rule applies: an up-to-date candidate gets its vote.
+  nw.core(2).campaign();
+  nw.deliverAll();
+  assert.equal(nw.core(2).role, 'leader');
+  assert.equal(w.vote, 2);
 });
 
 // ───────────── §5.3 log replication ─────────────
@@ -497,11 +646,11 @@ test('§4.2.3: a node that heard from its leader within the election timeout ign
   nw.deliverAll();
   const f = nw.core(2);
   const term = f.term;
-  f.step({ type: 'vote', from: 3, to: 2, term: term + 1, lastIndex: 100, lastTerm: term, pre: false, transfer: false });
+  f.step({ type: 'vote', from: 3, to: 2, term: term + 1, lastIndex: 100, lastTerm: term, pre: false, transfer: false, catchingUp: false });
   assert.equal(f.term, term, 'the vote request raised the term despite a live leader');
   assert.equal(nw.take((m) => m.from === 2).length, 0);
   // A leadership transfer campaign gets through.
-  f.step({ type: 'vote', from: 3, to: 2, term: term + 1, lastIndex: 100, lastTerm: term, pre: false, transfer: true });
+  f.step({ type: 'vote', from: 3, to: 2, term: term + 1, lastIndex: 100, lastTerm: term, pre: false, transfer: true, catchingUp: false });
   assert.equal(f.term, term + 1);
 });
 

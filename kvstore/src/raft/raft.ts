@@ -40,7 +40,9 @@
  *
  * ## Invariants this code keeps (Raft paper Figure 3)
  *   Election safety     at most one leader per term: a vote is given once per term and
- *                       persisted before it is sent; a leader needs a majority.
+ *                       persisted before it is sent; a leader needs a majority. A replica
+ *                       catching up (new, or wiped: it may have forgotten a vote) and one
+ *                       that has caught up vote only within their kind (see abstains()).
  *   Leader append-only  a leader never overwrites or deletes entries in its log.
  *   Log matching        an append is accepted only after (prevIndex, prevTerm) matches, so
  *                       two logs with an entry of the same index and term agree up to it.
@@ -113,6 +115,10 @@ export class RaftCore {
 
   term: number;
   vote: NodeId;
+  /** Persisted with term and vote: see HardState.catchingUp and abstains(). */
+  catchingUp: boolean;
+  /** Catching up: once the log is durable through this index, it has caught up (0: no such index known yet). */
+  private caughtUpAt = 0;
   role: Role = 'follower';
   leader: NodeId = NONE;
   readonly log: LogView;
@@ -157,7 +163,8 @@ export class RaftCore {
     this.log = new LogView(initial.log, initial.snapshot);
     this.term = initial.hardState.term;
     this.vote = initial.hardState.vote;
-    this.lastHardState = { term: this.term, vote: this.vote };
+    this.catchingUp = initial.hardState.catchingUp === true;
+    this.lastHardState = this.hardState();
     this.lastSoftState = { role: this.role, leader: this.leader, term: this.term };
     this.resetRandomizedElectionTimeout();
   }
@@ -277,8 +284,7 @@ export class RaftCore {
       this.log.hasCommittedToApply() ||
       this.readStates.length > 0 ||
       this.droppedReads.length > 0 ||
-      this.term !== this.lastHardState.term ||
-      this.vote !== this.lastHardState.vote ||
+      this.hardStateChanged() ||
       this.softChanged()
     );
   }
@@ -287,8 +293,8 @@ export class RaftCore {
     if (this.role === 'leader' && this.replicationDirty) this.flushReplication();
     if (this.role === 'leader' && this.readOnly.needsRound) this.broadcastHeartbeat();
     let hardState: HardState | null = null;
-    if (this.term !== this.lastHardState.term || this.vote !== this.lastHardState.vote) {
-      hardState = { term: this.term, vote: this.vote };
+    if (this.hardStateChanged()) {
+      hardState = this.hardState();
       this.lastHardState = hardState;
     }
     let softState: SoftState | null = null;
@@ -320,6 +326,11 @@ export class RaftCore {
   advance(rd: Ready): void {
     const last = rd.entries[rd.entries.length - 1];
     if (last !== undefined) this.log.stableTo(last.index, last.term);
+    if (this.caughtUpAt > 0 && this.log.stableIndex >= this.caughtUpAt) {
+      // Everything the leader had committed is durable here: votes count again (persisted in the next Ready).
+      this.catchingUp = false;
+      this.caughtUpAt = 0;
+    }
     if (this.role === 'leader') {
       // §10.2.1: the leader counts itself only for entries that are durable here.
       const self = this.progress.get(this.id)!;
@@ -349,6 +360,11 @@ export class RaftCore {
   /** Logical time since start, in ticks. */
   get ticks(): number {
     return this.now;
+  }
+
+  /** Whether this node has not caught up since its storage began (see abstains()). */
+  isCatchingUp(): boolean {
+    return this.catchingUp || this.log.lastIndex === 0;
   }
 
   /** Leader: whether its lease currently holds (lease mode). */
@@ -412,6 +428,7 @@ export class RaftCore {
         lastTerm: this.log.lastTerm,
         pre,
         transfer: kind === 'transfer',
+        catchingUp: this.isCatchingUp(),
       };
       if (pre) this.send(m);
       else this.sendAfterPersist(m);
@@ -491,7 +508,7 @@ export class RaftCore {
   private handleVoteRequest(m: VoteRequest): void {
     // m.term ≥ this.term here; for a real vote they are equal (we adopted m.term in step).
     const canVote = this.vote === m.from || (this.vote === NONE && this.leader === NONE) || (m.pre && m.term > this.term);
-    if (canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm)) {
+    if (canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm) && !this.abstains(m)) {
       const grant: VoteResponse = { type: 'voteResp', from: this.id, to: m.from, term: m.term, pre: m.pre, granted: true };
       if (m.pre) {
         this.send(grant);
@@ -504,6 +521,47 @@ export class RaftCore {
     } else {
       this.send({ type: 'voteResp', from: this.id, to: m.from, term: this.term, pre: m.pre, granted: false });
     }
+  }
+
+  /**
+   * Whether to refuse a vote (or pre-vote) that the rules of §5.2 and §5.4.1 would grant:
+   * replicas that are catching up and replicas that have caught up vote only within their
+   * own kind.
+   *
+   * A replica whose storage was wiped restarts with term 0 and no vote, having forgotten the
+   * votes it gave and the entries it acknowledged: it must not count towards the quorum of
+   * a replica that has caught up until a leader has brought it up to date, since with its
+   * vote a candidate lacking entries committed with its help could win, or a second leader
+   * in a term it voted in. It cannot tell a wipe from a first start, so every new replica
+   * starts catching up (storage without hard state says so). A replica has caught up once
+   * it holds, durably, everything a leader had committed (see noteAppend), or once it
+   * committed an entry as leader; an empty log always counts as catching up.
+   *
+   * A group starts with every replica catching up, and they elect among themselves; its
+   * first commit makes the leader, then its followers, caught up. After that a wiped replica
+   * catching up can help elect only a candidate catching up too, which needs a majority of
+   * such replicas: never there while a majority has caught up. And a caught-up replica does
+   * not vote for one catching up, which may lack entries it acknowledged before the wipe.
+   *
+   * Left open: a replica wiped while a majority has not caught up, such as one wiped after
+   * voting in a group's very first term (an operator error at bootstrap; see the README).
+   */
+  private abstains(m: VoteRequest): boolean {
+    return m.catchingUp !== this.isCatchingUp();
+  }
+
+  /**
+   * After an append or a snapshot from leader `from`. A replica whose log was empty counts
+   * as having voted for this leader in its term: a vote it gave in this term before losing
+   * its storage is forgotten, and must not go to another candidate. A replica catching up
+   * has caught up once an append it accepted leaves it holding the leader's commit index,
+   * that index is of the leader's term (so every entry committed in earlier terms is below
+   * it), and those entries are durable (advance clears the mark, never before).
+   */
+  private noteAppend(m: AppendRequest | SnapshotChunk, wasEmpty: boolean, acceptedThrough: number | null): void {
+    if (wasEmpty && this.log.lastIndex !== 0 && this.vote === NONE) this.vote = m.from;
+    if (!this.catchingUp || m.type !== 'append' || acceptedThrough === null || acceptedThrough < m.commit || m.commit === 0) return;
+    if (this.log.term(m.commit) === m.term) this.caughtUpAt = Math.max(this.caughtUpAt, m.commit);
   }
 
   private stepCandidate(m: Message): void {
@@ -541,19 +599,20 @@ export class RaftCore {
   private stepFollower(m: Message): void {
     switch (m.type) {
       case 'append':
+      case 'snapshot': {
         this.electionElapsed = 0;
         this.leader = m.from;
-        this.handleAppend(m);
+        const wasEmpty = this.log.lastIndex === 0;
+        let accepted: number | null = null;
+        if (m.type === 'append') accepted = this.handleAppend(m);
+        else this.handleSnapshotChunk(m);
+        if (wasEmpty || this.catchingUp) this.noteAppend(m, wasEmpty, accepted);
         return;
+      }
       case 'heartbeat':
         this.electionElapsed = 0;
         this.leader = m.from;
         this.handleHeartbeat(m);
-        return;
-      case 'snapshot':
-        this.electionElapsed = 0;
-        this.leader = m.from;
-        this.handleSnapshotChunk(m);
         return;
       case 'timeoutNow':
         // Leadership transfer: campaign at once, skipping pre-vote; peers' lease checks let it through.
@@ -564,22 +623,24 @@ export class RaftCore {
     }
   }
 
-  private handleAppend(m: AppendRequest): void {
+  /** §5.3: returns the last index through which our log now matches the leader's, or null if the append was rejected. */
+  private handleAppend(m: AppendRequest): number | null {
     if (m.prevIndex < this.log.committed) {
       // Everything through our commit index matches the leader: say where to continue.
       this.sendAfterPersist(this.appendResp(m.from, true, this.log.committed));
-      return;
+      return null;
     }
     const last = this.log.maybeAppend(m.prevIndex, m.prevTerm, m.entries, m.commit);
     if (last !== null) {
       // Acknowledged only once the entries are durable here.
       this.sendAfterPersist(this.appendResp(m.from, true, last));
-      return;
+      return last;
     }
     // §5.3 with the fast backtracking of etcd raft: the latest entry at or before the
     // rejected index whose term is ≤ the leader's prevTerm; entries after it cannot match.
     const [hintIndex, hintTerm] = this.log.findConflictByTerm(Math.min(m.prevIndex, this.log.lastIndex), m.prevTerm);
     this.send({ type: 'appendResp', from: this.id, to: m.from, term: this.term, success: false, index: m.prevIndex, hintIndex, hintTerm });
+    return null;
   }
 
   private appendResp(to: NodeId, success: boolean, index: number): AppendResponse {
@@ -697,6 +758,9 @@ export class RaftCore {
     const hadCommittedInTerm = this.committedInTerm();
     this.log.commitTo(candidate);
     this.replicationDirty = true;
+    // A leader that committed in its term holds everything committed (and it is durable here).
+    this.catchingUp = false;
+    this.caughtUpAt = 0;
     if (!hadCommittedInTerm) for (const ctx of this.readOnly.takeWaitingForCommit()) this.handleRead(ctx);
   }
 
@@ -789,6 +853,15 @@ export class RaftCore {
 
   private sendAfterPersist(m: Message): void {
     this.msgsAfterPersist.push(m);
+  }
+
+  private hardState(): HardState {
+    return this.catchingUp ? { term: this.term, vote: this.vote, catchingUp: true } : { term: this.term, vote: this.vote };
+  }
+
+  private hardStateChanged(): boolean {
+    const h = this.lastHardState;
+    return h.term !== this.term || h.vote !== this.vote || (h.catchingUp === true) !== this.catchingUp;
   }
 
   private softChanged(): boolean {

@@ -32,14 +32,22 @@ export class TestNetwork {
 
   constructor(
     readonly ids: NodeId[],
-    config: Partial<RaftConfigInput> = {},
-    seed = 1,
+    private readonly config: Partial<RaftConfigInput> = {},
+    private readonly seed = 1,
   ) {
-    for (const id of ids) {
-      const storage = new SimStorage();
-      const core = new RaftCore({ ...config, id, peers: ids, random: seededRandom(seed * 100 + id) }, { hardState: storage.hardState, snapshot: null, log: storage });
-      this.nodes.set(id, { core, storage, applied: [], readStates: [], droppedReads: [], readys: [] });
-    }
+    for (const id of ids) this.nodes.set(id, this.fresh(id));
+  }
+
+  private fresh(id: NodeId): TestNode {
+    const storage = new SimStorage();
+    const core = new RaftCore({ ...this.config, id, peers: this.ids, random: seededRandom(this.seed * 100 + id) }, { hardState: storage.hardState, snapshot: null, log: storage });
+    return { core, storage, applied: [], readStates: [], droppedReads: [], readys: [] };
+  }
+
+  /** Node `id` loses its storage and restarts empty (term 0, no vote, no log): a replaced disk. */
+  wipe(id: NodeId): void {
+    this.queue = this.queue.filter((m) => m.to !== id);
+    this.nodes.set(id, this.fresh(id));
   }
 
   node(id: NodeId): TestNode {

@@ -25,6 +25,13 @@ export interface HardState {
   term: number;
   /** The node voted for in `term`, or NONE. */
   vote: NodeId;
+  /**
+   * Set while a replica that started with empty storage (new, or wiped) has not yet caught
+   * up with a leader: it votes for no candidate with entries until it holds what a leader
+   * had committed (raft.ts, abstains). Storage that holds no hard state at all reports it
+   * set; absent means false.
+   */
+  catchingUp?: boolean;
 }
 
 export interface SnapshotMeta {

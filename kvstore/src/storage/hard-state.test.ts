@@ -14,7 +14,21 @@ async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<str
 
 test('load returns the initial value until something is saved', async (t) => {
   const store = await HardStateStore.open(path.join(await tempDir(t), 'raft', 'hard-state'), termAndVoteCodec, INITIAL_TERM_AND_VOTE);
-  assert.deepEqual(await store.load(), { term: 0, votedFor: null });
+  assert.deepEqual(await store.load(), { term: 0, votedFor: null, catchingUp: true });
+});
+
+test('the catching-up mark is kept while set; a file without it (as written before it existed) reads as caught up', async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'hard-state');
+  const store = await HardStateStore.open(file, termAndVoteCodec, INITIAL_TERM_AND_VOTE);
+  await store.save({ term: 2, votedFor: 1, catchingUp: true });
+  assert.deepEqual(await store.load(), { term: 2, votedFor: 1, catchingUp: true });
+  await store.save({ term: 2, votedFor: 1 });
+  assert.deepEqual(await store.load(), { term: 2, votedFor: 1 });
+  assert.equal((await readFile(file)).subarray(16).toString(), '{"term":2,"votedFor":1}');
+  const raw: HardStateCodec<Buffer> = { encode: (b) => b, decode: (b) => b };
+  await (await HardStateStore.open(file, raw, Buffer.alloc(0))).save(Buffer.from('{"term":3,"votedFor":1,"catchingUp":"yes"}'));
+  await assert.rejects(store.load(), /catchingUp must be a boolean/);
 });
 
 test('the last saved value survives a reopen; no temp file is left behind', async (t) => {

@@ -94,21 +94,25 @@ export interface TermAndVote {
   term: number;
   /** The node voted for in `term`, or null. */
   votedFor: number | null;
+  /** A replica that started empty has not caught up with a leader yet (raft/raft.ts); absent means false (as in files written before it existed). */
+  catchingUp?: boolean;
 }
 
-export const INITIAL_TERM_AND_VOTE: TermAndVote = { term: 0, votedFor: null };
+/** A new (or wiped) replica: no term, no vote, and catching up until a leader has brought it up to date. */
+export const INITIAL_TERM_AND_VOTE: TermAndVote = { term: 0, votedFor: null, catchingUp: true };
 
-/** JSON encoding of TermAndVote, readable with `tail -c +17 file`. */
+/** JSON encoding of TermAndVote, readable with `tail -c +17 file`; catchingUp appears only when true. */
 export const termAndVoteCodec: HardStateCodec<TermAndVote> = {
-  encode: (value) => Buffer.from(JSON.stringify({ term: value.term, votedFor: value.votedFor })),
+  encode: (value) => Buffer.from(JSON.stringify(value.catchingUp === true ? { term: value.term, votedFor: value.votedFor, catchingUp: true } : { term: value.term, votedFor: value.votedFor })),
   decode: (bytes) => {
     const raw: unknown = JSON.parse(bytes.toString('utf8'));
     if (typeof raw !== 'object' || raw === null) throw new Error('expected a JSON object');
-    const { term, votedFor } = raw as Record<string, unknown>;
+    const { term, votedFor, catchingUp } = raw as Record<string, unknown>;
     if (typeof term !== 'number' || !Number.isSafeInteger(term) || term < 0) throw new Error(`term must be an integer ≥ 0, got ${JSON.stringify(term)}`);
     if (votedFor !== null && (typeof votedFor !== 'number' || !Number.isSafeInteger(votedFor))) {
       throw new Error(`votedFor must be an integer or null, got ${JSON.stringify(votedFor)}`);
     }
-    return { term, votedFor };
+    if (catchingUp !== undefined && typeof catchingUp !== 'boolean') throw new Error(`catchingUp must be a boolean, got ${JSON.stringify(catchingUp)}`);
+    return catchingUp === true ? { term, votedFor, catchingUp } : { term, votedFor };
   },
 };

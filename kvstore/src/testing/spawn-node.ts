@@ -3,6 +3,8 @@
  * benchmarks, and always cleaning them up.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as net from 'node:net';
 import { repoRoot } from '../common/repo-paths';
@@ -62,8 +64,44 @@ export function startListening(bin: string, args: string[], env: NodeJS.ProcessE
   });
 }
 
-/** A port that was free a moment ago (for programs that must be told their port up front). */
-export function freePort(): Promise<number> {
+/** The lowest port the kernel hands out as the local end of outgoing connections (Linux; 32768 elsewhere). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 2048 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+const handedOut = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port that was free a moment ago (for programs that must be told their port up front).
+ * It is taken from below the kernel's ephemeral range: a port inside it may meanwhile become
+ * the local end of some outgoing connection (clusters in tests open many), and then the
+ * program cannot listen on it.
+ */
+export async function freePort(): Promise<number> {
+  const low = Math.min(ephemeralLow(), 65536);
+  const base = 10_000;
+  if (low - base >= 1000) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = base + randomInt(low - base);
+      // Never the same port twice in one process: callers often ask for several at once.
+      if (handedOut.has(port)) continue;
+      handedOut.add(port);
+      if (await canListen(port)) return port;
+    }
+  }
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);

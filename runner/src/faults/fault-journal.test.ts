@@ -35,14 +35,21 @@ test('lines that are not events are skipped and counted', () => {
       '{"t": 8, "node": "two words", "event": "killed"}',
       '{"t": 9, "node": "s0", "event": "link-cut", "peer": "s1"}',
       '{"t": 10, "node"',
+      '{"t": 11, "node": "s0.0", "event": "link-cut"}',
+      '{"t": 12, "node": "s0.0", "event": "link-healed", "peer": "a b"}',
+      '{"t": 13, "node": "s0.0", "event": "link-delayed", "peer": "s0.1"}',
+      '{"t": 14, "node": "s0.0", "event": "link-delayed", "peer": "s0.1", "ms": -5}',
+      '{"t": 15, "node": "s0.0", "event": "link-delayed", "peer": "s0.1", "ms": 1.5}',
+      '{"t": 16, "node": "s0.0", "event": "link-delayed", "peer": "s0.1", "ms": 200}',
     ].join('\n'),
   );
   assert.deepEqual(readFaults(file), {
     events: [
       { t: 5, node: 'm', event: 'stopped', signal: 'SIGTERM' },
       { t: 9, node: 's0', event: 'link-cut', peer: 's1' },
+      { t: 16, node: 's0.0', event: 'link-delayed', peer: 's0.1', ms: 200 },
     ],
-    malformed: 5,
+    malformed: 10,
   });
 });
 

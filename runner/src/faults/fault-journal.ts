@@ -6,18 +6,21 @@
  *
  *     {"t": 1733112345678, "node": "s1", "event": "killed", "signal": "SIGKILL"}
  *     {"t": 1733112353012, "node": "s1", "event": "restarted"}
- *     {"t": 1733112360000, "node": "s0", "event": "link-cut", "peer": "s1"}
+ *     {"t": 1733112360000, "node": "s0.0", "event": "link-cut", "peer": "s0.1"}
+ *     {"t": 1733112361000, "node": "s0.1", "event": "link-delayed", "peer": "s0.2", "ms": 200}
  *
  * t: wall-clock milliseconds (Date.now()) when the fault took effect; node: the node id
- * (m, s0, s0.1, …); event: killed | stopped | restarted | paused | resumed | link-cut |
- * link-healed; signal: the signal sent (killed, stopped, paused, resumed); peer: the other
- * end of a link (link events, node -> peer).
+ * (m, s0, m.0, s0.1, proxy, …); event: killed | stopped | restarted | paused | resumed |
+ * link-cut | link-delayed | link-healed; signal: the signal sent (killed, stopped, paused,
+ * resumed); peer: the other end of a link (link events, which need it: the link is node ->
+ * peer, the direction node's messages to peer travel); ms: the added delay (link-delayed,
+ * which needs it). A link-healed event ends a cut or a delay.
  */
 import * as fs from 'node:fs';
 
 export const FAULT_JOURNAL_FILE = 'faults.jsonl';
 
-export const FAULT_EVENTS = ['killed', 'stopped', 'restarted', 'paused', 'resumed', 'link-cut', 'link-healed'] as const;
+export const FAULT_EVENTS = ['killed', 'stopped', 'restarted', 'paused', 'resumed', 'link-cut', 'link-delayed', 'link-healed'] as const;
 export type FaultEventKind = (typeof FAULT_EVENTS)[number];
 
 export interface FaultEvent {
@@ -26,6 +29,8 @@ export interface FaultEvent {
   event: FaultEventKind;
   signal?: string;
   peer?: string;
+  /** link-delayed: the delay added to the link, in milliseconds. */
+  ms?: number;
 }
 
 /** The event a signal sent to a node amounts to. */
@@ -87,5 +92,11 @@ function parseEvent(line: string): FaultEvent | undefined {
   const e: FaultEvent = { t: o['t'], node: o['node'], event: o['event'] as FaultEventKind };
   if (typeof o['signal'] === 'string') e.signal = o['signal'];
   if (typeof o['peer'] === 'string') e.peer = o['peer'];
+  // A link event without its other end, or a delay without its length, cannot be reported.
+  if (e.event.startsWith('link-') && (e.peer === undefined || !/^\S+$/.test(e.peer))) return undefined;
+  if (e.event === 'link-delayed') {
+    if (!Number.isSafeInteger(o['ms']) || (o['ms'] as number) < 0) return undefined;
+    e.ms = o['ms'] as number;
+  }
   return e;
 }

@@ -34,6 +34,7 @@ test('every kind of event has its text', () => {
     { t: START + 500, node: 's0.0', event: 'link-cut', peer: 's0.2' },
     { t: START + 600, node: 's0.0', event: 'link-healed', peer: 's0.2' },
     { t: START + 700, node: 's1', event: 'stopped', signal: 'SIGINT' },
+    { t: START + 800, node: 'm.1', event: 'link-delayed', peer: 'm.0', ms: 250 },
   ];
   assert.deepEqual(formatFaultSection(kinds, START, START + 1000, 3).slice(1), [
     '  +0.0 s  s0  killed (SIGKILL)',
@@ -44,7 +45,10 @@ test('every kind of event has its text', () => {
     '  +0.5 s  s0.0  link cut s0.0->s0.2',
     '  +0.6 s  s0.0  link healed s0.0->s0.2',
     '  +0.7 s  s1  stopped (SIGINT)',
+    '  +0.8 s  m.1  link delayed m.1->m.0 250 ms',
   ]);
+  const back = parseFaultSection(formatFaultSection(kinds, START, START + 1000, 3));
+  assert.equal(back?.events.length, kinds.length, 'every kind reads back');
 });
 
 test('the parser reads back what the writer wrote, from anywhere in a log', () => {
@@ -67,4 +71,8 @@ test('the parser reads back what the writer wrote, from anywhere in a log', () =
 test('a damaged section is an error naming the line, not a guess', () => {
   assert.throws(() => parseFaultSection(['Faults during the run: two injected']), /line 1: malformed fault header/);
   assert.throws(() => parseFaultSection(['Faults during the run:  2 injected, 0 operations retried by clients', '  +1.0 s  s1  killed (SIGKILL)']), /line 3: expected fault event 2 of 2, found: end of log/);
+  const one = (event: string): string[] => ['Faults during the run:  1 injected, 0 operations retried by clients', `  +1.0 s  s0.1  ${event}`];
+  for (const bad of ['exploded', 'killed', 'link cut s0.1', 'link cut s0.2->s0.1', 'link delayed s0.1->s0.2 ms', 'link delayed s0.1->s0.2 5']) {
+    assert.throws(() => parseFaultSection(one(bad)), /line 2: unknown fault event/, bad);
+  }
 });

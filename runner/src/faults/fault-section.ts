@@ -11,8 +11,9 @@
  * (N may be 0), then one line per event, N in all, in time order:
  * `  +<seconds since the run started, one decimal> s  <node id>  <event>`, where event is
  * `killed (SIGKILL)`, `stopped (SIGTERM)`, `restarted`, `paused (SIGSTOP)`,
- * `resumed (SIGCONT)`, `link cut <a>-><b>` or `link healed <a>-><b>` (the signal in
- * parentheses is the one actually sent). Two spaces separate the fields.
+ * `resumed (SIGCONT)`, `link cut <a>-><b>`, `link delayed <a>-><b> <ms> ms` or
+ * `link healed <a>-><b>` (the signal in parentheses is the one actually sent; a link a->b
+ * carries a's messages to b, and the node field is a). Two spaces separate the fields.
  */
 import type { FaultEvent } from './fault-journal';
 
@@ -20,6 +21,8 @@ export const FAULT_HEADER_PREFIX = 'Faults during the run:';
 
 const HEADER = /^Faults during the run: {2}(\d+) injected, (\d+) operations retried by clients$/;
 const EVENT = /^ {2}\+(\d+\.\d) s {2}(\S+) {2}(\S.*)$/;
+/** The event texts describeFault writes; a link event's first end is the line's node. */
+const EVENT_TEXT = /^(?:(?:killed|stopped|paused|resumed) \(SIG[A-Z0-9]+\)|restarted|link (?:cut|healed) (\S+)->\S+|link delayed (\S+)->\S+ \d+ ms)$/;
 
 export interface FaultSection {
   injected: number;
@@ -39,6 +42,8 @@ export function describeFault(e: FaultEvent): string {
       return 'restarted';
     case 'link-cut':
       return `link cut ${e.node}->${e.peer ?? '?'}`;
+    case 'link-delayed':
+      return `link delayed ${e.node}->${e.peer ?? '?'} ${e.ms ?? '?'} ms`;
     case 'link-healed':
       return `link healed ${e.node}->${e.peer ?? '?'}`;
   }
@@ -72,6 +77,9 @@ export function parseFaultSection(lines: readonly string[]): FaultSection | unde
     const line = lines[start + i];
     const m = line === undefined ? null : EVENT.exec(line);
     if (!m) throw new Error(`line ${start + i + 1}: expected fault event ${i} of ${injected}, found: ${line ?? 'end of log'}`);
+    const text = EVENT_TEXT.exec(m[3]!);
+    const linkFrom = text?.[1] ?? text?.[2];
+    if (!text || (linkFrom !== undefined && linkFrom !== m[2])) throw new Error(`line ${start + i + 1}: unknown fault event: ${line}`);
     events.push({ offsetSecs: Number(m[1]), node: m[2]!, event: m[3]! });
   }
   return { injected, retried: Number(header[2]), events };

@@ -14,7 +14,9 @@ export interface DriveOptions {
   launch: ClientLaunch;
   /** Keys of each client (index = client). */
   keys: string[][];
+  /** Operations per client; or, with `durationMs`, clients keep calling until that long after the run began. */
   numOps: number;
+  durationMs?: number | undefined;
   seed: number;
   opTimeoutMs: number;
   historyFile: string;
@@ -88,6 +90,10 @@ export async function driveFuzzClients(opts: DriveOptions): Promise<DriveResult>
       }
     }
     if (failures.length === 0) opts.onStarted?.();
+    const runStart = clock.nowMicros();
+    const durationMicros = opts.durationMs === undefined ? undefined : opts.durationMs * 1000;
+    // A timed run calls a new operation only while time is left; the one in flight at the end completes.
+    const another = (i: number): boolean => (durationMicros === undefined ? i < opts.numOps : clock.nowMicros() - runStart < durationMicros);
 
     let called = 0;
     let waited = 0;
@@ -95,7 +101,7 @@ export async function driveFuzzClients(opts: DriveOptions): Promise<DriveResult>
     const runClient = async (c: number): Promise<void> => {
       if (!alive[c]) return;
       const proc = clients[c]!;
-      for (let i = 0; i < opts.numOps; i++) {
+      for (let i = 0; another(i); i++) {
         const call = sources[c]!.next();
         counts.count(call);
         called++;

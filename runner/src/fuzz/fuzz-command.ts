@@ -18,7 +18,10 @@ import { fuzzKeys } from './workload';
 export interface FuzzConfig {
   numClis: number;
   numKeys: number;
+  /** Operations per client (ignored with durationMs). */
   numOps: number;
+  /** Run for this long instead of a count: every client keeps calling until then. */
+  durationMs?: number | undefined;
   conflict: boolean;
   launch: ClientLaunch;
   seed: number;
@@ -36,7 +39,8 @@ export type FuzzOutcome = 'PASSED' | 'FAILED' | 'UNKNOWN';
 export function validateFuzzConfig(c: FuzzConfig): string | undefined {
   if (!Number.isInteger(c.numClis) || c.numClis < 1) return '--num-clis must be a positive integer';
   if (!Number.isInteger(c.numKeys) || c.numKeys < 1 || c.numKeys >= 100000) return '--num-keys must be an integer in 1..99999';
-  if (!Number.isInteger(c.numOps) || c.numOps < 1) return '--num-ops must be a positive integer';
+  if (c.durationMs === undefined && (!Number.isInteger(c.numOps) || c.numOps < 1)) return '--num-ops must be a positive integer';
+  if (c.durationMs !== undefined && !(Number.isFinite(c.durationMs) && c.durationMs > 0)) return '--duration must be a positive number of seconds';
   if (c.launch.kind === 'just' && c.launch.args.length === 0) return 'give the client as --client-just-args <recipe args…> or --client-cmd "<command>"';
   if (!(c.opTimeoutMs > 0)) return '--op-timeout must be positive';
   if (!(c.checkTimeoutMs >= 0)) return '--check-timeout must be a number of seconds, 0 or more';
@@ -63,7 +67,7 @@ export async function runFuzz(c: FuzzConfig): Promise<FuzzOutcome> {
     `${heading('Fuzz testing configuration:')} ${debugStruct('Args', [
       ['num_clis', c.numClis],
       ['num_keys', c.numKeys],
-      ['num_ops', c.numOps],
+      c.durationMs === undefined ? ['num_ops', c.numOps] : ['duration_secs', c.durationMs / 1000],
       ['conflict', c.conflict],
       c.launch.kind === 'just' ? ['just_args', c.launch.args] : ['client_cmd', c.launch.command],
       ['seed', c.seed],
@@ -78,25 +82,43 @@ export async function runFuzz(c: FuzzConfig): Promise<FuzzOutcome> {
   let called = 0;
   let waited = 0;
   let progress: Progress | undefined;
+  // A timed run measures its progress in seconds, ticked by a timer (operations may stall while a partition is down).
+  let ticker: NodeJS.Timeout | undefined;
+  let runStart = Date.now();
+  const durationSecs = c.durationMs === undefined ? undefined : c.durationMs / 1000;
+  const elapsedSecs = (): number => Math.min((Date.now() - runStart) / 1000, durationSecs ?? Infinity);
   const started = Date.now();
   const result = await driveFuzzClients({
     launch: c.launch,
     keys,
     numOps: c.numOps,
+    durationMs: c.durationMs,
     seed: c.seed,
     opTimeoutMs: c.opTimeoutMs,
     historyFile,
     forwardStderr: c.forwardStderr,
     onStarted: () => {
       console.log(heading('Fuzzing starts...'));
-      progress = new Progress(total, () => `  Progress:  called ${called} / ${total}  waited ${waited} / ${total}`, '  {bar} {line}');
+      if (durationSecs === undefined) {
+        progress = new Progress(total, () => `  Progress:  called ${called} / ${total}  waited ${waited} / ${total}`, '  {bar} {line}');
+        return;
+      }
+      runStart = Date.now();
+      // Counted in tenths of a second, so a short run still reports each tenth of it once.
+      const p = new Progress(Math.ceil(durationSecs * 10), () => `  Progress:  called ${called}  waited ${waited}  after ${elapsedSecs().toFixed(1)} / ${durationSecs} s`, '  {bar} {line}');
+      progress = p;
+      ticker = setInterval(() => p.update(Math.floor(elapsedSecs() * 10)), 100);
     },
     onProgress: (cl, w) => {
       called = cl;
       waited = w;
-      progress?.update(w);
+      if (durationSecs === undefined) progress?.update(w);
     },
   });
+  if (ticker !== undefined) {
+    clearInterval(ticker);
+    progress?.update(Math.ceil(durationSecs! * 10));
+  }
   progress?.finish();
   const runSecs = (Date.now() - started) / 1000;
   console.log(heading('Stopping clients...'));

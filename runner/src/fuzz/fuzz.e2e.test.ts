@@ -79,6 +79,31 @@ describe('runner fuzz, end to end with stand-in clients', () => {
     assert.equal(ops.filter((o) => o.ret === null).length, 1);
   });
 
+  test('--duration runs until the time is up instead of a number of operations, the client calling meanwhile', async () => {
+    const history = path.join(dir, 'timed.jsonl');
+    const started = Date.now();
+    // One client: stand-in clients each hold their own map, so several would not share a store.
+    const r = await runRunner(['fuzz', '--duration', '1.5', '--conflict', '--history', history, '--client-cmd', fakeClientCommand(['--delay-ms', '2'])]);
+    const took = (Date.now() - started) / 1000;
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^ {4}duration_secs: 1\.5,$/m);
+    assert.doesNotMatch(r.stdout, /num_ops/);
+    assert.match(r.stdout, /^ {2}Progress: {2}called \d+ {2}waited \d+ {2}after 1\.5 \/ 1\.5 s$/m);
+    const ops = parseHistoryText(fs.readFileSync(history, 'utf8'), history);
+    assert.equal(opsStatsSum(r.stdout), ops.length);
+    assert.ok(ops.length > 100, `${ops.length} operations`);
+    const lastCall = Math.max(...ops.map((o) => o.call));
+    const firstCall = Math.min(...ops.map((o) => o.call));
+    assert.ok(lastCall - firstCall >= 1.3e6 && lastCall - firstCall <= 1.5e6, `calls span ${(lastCall - firstCall) / 1e6} s of the 1.5 s`);
+    assert.ok(took < 10, `the run took ${took} s`);
+
+    const both = await runRunner(['fuzz', '--duration', '2', '--num-ops', '10', '--client-cmd', fakeClientCommand()]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /^error: give --num-ops or --duration, not both/);
+    const negative = await runRunner(['fuzz', '--duration', '0', '--client-cmd', fakeClientCommand()]);
+    assert.match(negative.stderr, /^error: --duration must be a positive number of seconds/);
+  });
+
   test('--client-just-args runs `just <args>` (JUST points at a stand-in) and takes the rest of the line', async () => {
     const fakeJust = path.join(dir, 'just');
     fs.writeFileSync(fakeJust, `#!/bin/sh\n[ "$1" = "p1::client" ] && [ "$2" = "--odd-arg" ] || { echo "bad args: $*" >&2; exit 9; }\nexec ${fakeClientCommand()}\n`, { mode: 0o755 });
@@ -149,7 +174,7 @@ describe('runner service', () => {
 
 describe('runner --help', () => {
   test('every sub-command has help', async () => {
-    for (const cmd of ['fuzz', 'check', 'bench', 'service']) {
+    for (const cmd of ['fuzz', 'check', 'bench', 'service', 'nemesis']) {
       const r = await runRunner([cmd, '--help']);
       assert.equal(r.code, 0, `${cmd}: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`runner ${cmd}`));

@@ -15,6 +15,8 @@ const USAGE = `usage: record [--results <dir>] <stage> <kind> <args…>
   p1 testcase <num> <server>             p2 testcase
   p1 fuzz <nclis> <conflict> <server>    p2 fuzz <nservers> <crashing> <manager>
   p1 bench <nclis> <wload> <server>      p2 bench <nclis> <wload> <nservers> <manager>
+  p3 fuzz <server_rf> <crashing> <managers>
+  p3 bench <nclis> <wload> <server_rf> <managers>
 
 Runs it and records its output under <dir> (default <MADKV_RESULTS_ROOT or /tmp>/madkv-<stage>),
 replacing the log only when the run succeeds.`;

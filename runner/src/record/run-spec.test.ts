@@ -61,6 +61,23 @@ test('p2 runs: fuzz reads the default local cluster\'s fault journal', () => {
   });
 });
 
+test('p3 runs: logs named by replication factor; clients get the managers list; fuzz reads the default local cluster\'s fault journal', () => {
+  const p3: RunContext = { ...ctx, results: '/r/madkv-p3' };
+  const managers = '127.0.0.1:3666,127.0.0.1:3667,127.0.0.1:3668';
+  assert.deepEqual(plan('p3', 'fuzz', ['5', 'yes', managers], p3), {
+    logFile: '/r/madkv-p3/fuzz/fuzz-5-yes.log',
+    command: [...RUNNER, 'fuzz', '--num-clis', '5', '--conflict', '--fault-journal', '/r/madkv-p3/cluster/faults.jsonl', '--client-just-args', 'p3::client', managers],
+    notes: [],
+    verdict: /Fuzz testing result:/,
+  });
+  assert.deepEqual(plan('p3', 'bench', ['10', 'a', '1', managers], p3), {
+    logFile: '/r/madkv-p3/bench/bench-10-a-1.log',
+    command: [...RUNNER, 'bench', '--num-clis', '10', '--workload', 'a', '--client-just-args', 'p3::client', managers],
+    notes: [],
+  });
+  assert.equal(plan('p3', 'bench', ['30', 'e', '5', '10.0.0.1:3666'], p3).logFile, '/r/madkv-p3/bench/bench-30-e-5.log');
+});
+
 test('numbers are written plainly in log names; extra runner flags go before the client arguments', () => {
   assert.equal(plan('p1', 'bench', ['010', 'a', '127.0.0.1:3777']).logFile, '/r/madkv-p1/bench/bench-10-a.log');
   const seeded = plan('p1', 'bench', ['2', 'c', '127.0.0.1:3777'], { ...ctx, runnerArgs: ['--seed', '7'] });
@@ -87,7 +104,16 @@ test('every bad argument is a one-line message', () => {
     ['p2', 'bench', ['10', 'a', '3', '127.0.0.1:99999'], "manager: bad address '127.0.0.1:99999': port 99999 is out of range"],
     ['p2', 'testcase', ['1'], 'p2 testcase takes 0 arguments (none), got 1'],
     ['p2', 'report', [], 'unknown run \'report\' for p2: expected testcase, fuzz, bench'],
-    ['p9', 'fuzz', [], "unknown stage 'p9': expected p1 or p2"],
+    ['p9', 'fuzz', [], "unknown stage 'p9': expected p1, p2 or p3"],
+    ['p3', 'fuzz', ['4', 'no', '127.0.0.1:3666'], "server_rf must be one of 1, 3, 5, 7, 9, got '4'"],
+    ['p3', 'fuzz', ['05', 'no', '127.0.0.1:3666'], "server_rf must be one of 1, 3, 5, 7, 9, got '05'"],
+    ['p3', 'fuzz', ['5', 'sometimes', '127.0.0.1:3666'], "crashing must be yes or no, got 'sometimes'"],
+    ['p3', 'fuzz', ['5', 'no', '127.0.0.1:3666,127.0.0.1'], "managers: bad address '127.0.0.1': expected host:port"],
+    ['p3', 'fuzz', ['5', 'no', '127.0.0.1:3666,,127.0.0.1:3668'], "managers: expected comma-separated host:port addresses, got '127.0.0.1:3666,,127.0.0.1:3668'"],
+    ['p3', 'bench', ['10', 'g', '3', '127.0.0.1:3666'], "wload must be one of a, b, c, d, e, f, got 'g'"],
+    ['p3', 'bench', ['10', 'a', 'three', '127.0.0.1:3666'], "server_rf must be one of 1, 3, 5, 7, 9, got 'three'"],
+    ['p3', 'bench', ['10', 'a', '3'], 'p3 bench takes 4 arguments (nclis wload server_rf managers), got 3'],
+    ['p3', 'testcase', [], "unknown run 'testcase' for p3: expected fuzz, bench"],
   ];
   for (const [stage, kind, args, message] of bad) assert.equal(planRun(stage, kind, args, ctx), message, `${stage} ${kind} ${args.join(' ')}`);
 });

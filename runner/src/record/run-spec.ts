@@ -9,6 +9,8 @@
  *   p2 testcase                                  -> tests/test-crash.log
  *   p2 fuzz <nservers> <crashing yes|no> <manager>  -> fuzz/fuzz-<nservers>-<crashing>.log
  *   p2 bench <nclis> <wload> <nservers> <manager>   -> bench/bench-<nclis>-<wload>-<nservers>.log
+ *   p3 fuzz <server_rf 1|3|5|7|9> <crashing yes|no> <managers>  -> fuzz/fuzz-<rf>-<crashing>.log
+ *   p3 bench <nclis> <wload> <server_rf> <managers>             -> bench/bench-<nclis>-<wload>-<rf>.log
  *
  * `conflict` follows the template: any value other than `no` means shared keys. A value
  * other than yes/no is logged under the `yes` name (labels stay the report's), and the
@@ -16,6 +18,7 @@
  */
 import * as path from 'node:path';
 import { MAX_PARTITIONS } from '../../../kvstore/src/cluster/partition-map';
+import { SERVER_RFS } from '../../../kvstore/src/cluster/service-args';
 import { AddressError, parseAddress } from '../../../kvstore/src/wire/address';
 import { WORKLOAD_NAMES } from '../bench/workload';
 import { FAULT_JOURNAL_FILE } from '../faults/fault-journal';
@@ -50,7 +53,7 @@ export interface RunPlan {
 
 const FUZZ_VERDICT = /Fuzz testing result:/;
 
-export const STAGES = ['p1', 'p2'] as const;
+export const STAGES = ['p1', 'p2', 'p3'] as const;
 export const KINDS = ['testcase', 'fuzz', 'bench'] as const;
 
 /** Shared keys the fuzzer uses with --conflict (its default --num-keys is 5). */
@@ -60,7 +63,7 @@ const SHARED_KEYS = 'key00000..key00004';
 export function planRun(stage: string, kind: string, args: readonly string[], ctx: RunContext): RunPlan | string {
   const usage = USAGE[`${stage} ${kind}`];
   if (usage === undefined) {
-    if (!(STAGES as readonly string[]).includes(stage)) return `unknown stage '${stage}': expected ${STAGES.join(' or ')}`;
+    if (!(STAGES as readonly string[]).includes(stage)) return `unknown stage '${stage}': expected ${STAGES.slice(0, -1).join(', ')} or ${STAGES[STAGES.length - 1]}`;
     return `unknown run '${kind}' for ${stage}: expected ${Object.keys(USAGE).filter((k) => k.startsWith(`${stage} `)).map((k) => k.split(' ')[1]).join(', ')}`;
   }
   if (args.length !== usage.length) return `${stage} ${kind} takes ${usage.length} argument${usage.length === 1 ? '' : 's'} (${usage.join(' ') || 'none'}), got ${args.length}`;
@@ -79,6 +82,8 @@ const USAGE: Record<string, string[]> = {
   'p2 testcase': [],
   'p2 fuzz': ['nservers', 'crashing', 'manager'],
   'p2 bench': ['nclis', 'wload', 'nservers', 'manager'],
+  'p3 fuzz': ['server_rf', 'crashing', 'managers'],
+  'p3 bench': ['nclis', 'wload', 'server_rf', 'managers'],
 };
 
 const P1_TESTCASES = 5;
@@ -143,6 +148,28 @@ const PLANNERS: Record<string, (a: readonly string[], ctx: RunContext) => RunPla
       notes: [],
     };
   },
+  'p3 fuzz': ([rf, crashing, managers], ctx) => {
+    const r = replicationFactor(rf!);
+    const c = yesNo('crashing', crashing!);
+    // As in p2: the faults the local cluster's recipes inject go to the log.
+    const journal = path.join(ctx.results, 'cluster', FAULT_JOURNAL_FILE);
+    return {
+      logFile: path.join(ctx.results, 'fuzz', `fuzz-${r}-${c}.log`),
+      command: runner(ctx, ['fuzz', '--num-clis', '5', '--conflict', '--fault-journal', journal], ['p3::client', addressList('managers', managers!)]),
+      notes: [],
+      verdict: FUZZ_VERDICT,
+    };
+  },
+  'p3 bench': ([nclis, wload, rf, managers], ctx) => {
+    const n = integer('nclis', nclis!, 1);
+    const w = workload(wload!);
+    const r = replicationFactor(rf!);
+    return {
+      logFile: path.join(ctx.results, 'bench', `bench-${n}-${w}-${r}.log`),
+      command: runner(ctx, ['bench', '--num-clis', String(n), '--workload', w], ['p3::client', addressList('managers', managers!)]),
+      notes: [],
+    };
+  },
 };
 
 class ArgumentError extends Error {}
@@ -165,6 +192,19 @@ function workload(text: string): string {
 
 function yesNo(name: string, text: string): 'yes' | 'no' {
   if (text !== 'yes' && text !== 'no') throw new ArgumentError(`${name} must be yes or no, got '${text}'`);
+  return text;
+}
+
+function replicationFactor(text: string): number {
+  if (!SERVER_RFS.map(String).includes(text)) throw new ArgumentError(`server_rf must be one of ${SERVER_RFS.join(', ')}, got '${text}'`);
+  return Number(text);
+}
+
+/** A comma-separated list of addresses (the manager replicas'), each checked. */
+function addressList(name: string, text: string): string {
+  const items = text.split(',').map((s) => s.trim());
+  if (text.trim() === '' || items.some((s) => s === '')) throw new ArgumentError(`${name}: expected comma-separated host:port addresses, got '${text}'`);
+  items.forEach((a) => address(name, a));
   return text;
 }
 

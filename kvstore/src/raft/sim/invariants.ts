@@ -3,7 +3,9 @@
  *
  *   election safety        at most one leader per term
  *   one vote per term      no node grants its vote to two candidates in one term, across
- *                          crashes (this is what persisting the vote is for)
+ *                          crashes (this is what persisting the vote is for) and across
+ *                          the loss of its storage (wipes; see voteGranted for the votes a
+ *                          wiped node may give as at a group's first start)
  *   log matching           two entries with the same index and term hold the same command
  *                          (every entry any node writes is recorded); and, at checkpoints,
  *                          two logs that agree at an index agree on every entry before it
@@ -31,6 +33,8 @@ interface AppliedRecord {
 export class InvariantChecker {
   private readonly leaderOfTerm = new Map<number, NodeId>();
   private readonly voteOf = new Map<string, NodeId>();
+  private readonly campaignCatchingUp = new Map<string, boolean>();
+  private readonly wipedNodes = new Set<NodeId>();
   private readonly entryAt = new Map<string, string>();
   private readonly appliedAt = new Map<number, AppliedRecord>();
   private readonly fingerprintAt = new Map<number, number>();
@@ -39,9 +43,8 @@ export class InvariantChecker {
   private topCommitted: { index: number; term: number } = { index: 0, term: 0 };
   /** Acknowledged proposals' indexes, in acknowledgement order, with the time and running maximum. */
   private readonly acked: Array<{ time: number; index: number; maxIndex: number }> = [];
-  private readonly unvotedAfterWipe = new Set<NodeId>();
   private eventsSinceDeepCheck = 0;
-  readonly counts = { leadersSeen: 0, readsChecked: 0, ackedChecked: 0 };
+  readonly counts = { leadersSeen: 0, readsChecked: 0, ackedChecked: 0, votesWhileCatchingUpAfterWipe: 0 };
 
   constructor(private readonly sim: Simulation) {}
 
@@ -76,12 +79,20 @@ export class InvariantChecker {
         grew = true;
       }
     }
-    // A wiped node forgets entries it acknowledged: the guarantee does not hold for it.
-    if (this.topCommitted.index === 0 || this.unvotedAfterWipe.size > 0) return;
+    if (this.topCommitted.index === 0) return;
     if (!grew && this.sim.stats.events % 16 !== 0) return;
     const { index, term } = this.topCommitted;
-    const voters = [...this.sim].map((v) => ({ id: v.id, last: v.storage.durableLast() }));
-    const upToDate = (c: { index: number; term: number }, v: { index: number; term: number }): boolean => c.term > v.term || (c.term === v.term && c.index >= v.index);
+    // Replicas catching up (new or wiped) and caught-up ones vote only within their kind (raft.ts,
+    // abstains). A node may be of either kind: what its durable state says (after a crash), or,
+    // while it is up, what it says in memory (durable before any vote it sends).
+    const kinds = (v: SimNode): Set<boolean> => {
+      const k = new Set([v.storage.durableCatchingUp()]);
+      if (v.up) k.add(v.core!.isCatchingUp());
+      return k;
+    };
+    const voters = [...this.sim].map((v) => ({ id: v.id, last: v.storage.durableLast(), kinds: kinds(v) }));
+    const grants = (c: { index: number; term: number }, ck: Set<boolean>, v: { last: { index: number; term: number }; kinds: Set<boolean> }): boolean =>
+      [...ck].some((k) => v.kinds.has(k)) && (c.term > v.last.term || (c.term === v.last.term && c.index >= v.last.index));
     for (const n of this.sim) {
       const candidates: Array<{ index: number; term: number }> = [];
       if (!n.storage.durableHas(index, term)) candidates.push(n.storage.durableLast());
@@ -90,7 +101,7 @@ export class InvariantChecker {
         if (index > log.boundary.index && log.term(index) !== term) candidates.push({ index: log.lastIndex, term: log.lastTerm });
       }
       for (const c of candidates) {
-        const granted = voters.filter((v) => upToDate(c, v.last)).map((v) => v.id);
+        const granted = voters.filter((v) => grants(c, kinds(n), v)).map((v) => v.id);
         if (granted.length > this.sim.ids.length / 2) {
           this.sim.fail(
             `commit safety: entry ${index} (term ${term}) is committed, yet node ${n.id}, whose log ends at ${c.index}/${c.term} without it, could be elected by ${granted.join(',')} (§5.4)`,
@@ -100,18 +111,31 @@ export class InvariantChecker {
     }
   }
 
-  /** Called for every message sent: records vote grants. */
-  voteGranted(from: NodeId, term: number, candidate: NodeId): void {
-    if (this.unvotedAfterWipe.has(from)) return;
+  /** Called for every vote request sent: the candidate's last index, by candidate and term. */
+  voteRequested(candidate: NodeId, term: number, catchingUp: boolean): void {
+    this.campaignCatchingUp.set(`${candidate}/${term}`, catchingUp);
+  }
+
+  /**
+   * Called for every vote granted. Wiped nodes are checked too, with one exception: a wiped
+   * node cannot tell a wipe from a group's first start, and while it is catching up it may
+   * vote for a candidate catching up too (as at a first start); such a vote may repeat one
+   * it forgot. It cannot make a second leader while a majority has caught up (the
+   * precondition of every wipe), and election safety is checked for every node.
+   */
+  voteGranted(from: NodeId, term: number, candidate: NodeId, voterCatchingUp: boolean): void {
+    if (this.wipedNodes.has(from) && voterCatchingUp && this.campaignCatchingUp.get(`${candidate}/${term}`) === true) {
+      this.counts.votesWhileCatchingUpAfterWipe++;
+      return;
+    }
     const k = `${from}/${term}`;
     const before = this.voteOf.get(k);
     if (before === undefined) this.voteOf.set(k, candidate);
     else if (before !== candidate) this.sim.fail(`node ${from} voted for both ${before} and ${candidate} in term ${term} (a vote that was not durable?)`);
   }
 
-  /** A wiped node forgets its votes: a known limitation of replacing a disk, excluded from the vote check. */
   wiped(id: NodeId): void {
-    this.unvotedAfterWipe.add(id);
+    this.wipedNodes.add(id);
   }
 
   staged(node: SimNode, entries: Entry[]): void {

@@ -65,7 +65,9 @@ const initialElection: Scenario = (seed) => {
 
 const reElection: Scenario = (seed) => {
   const s = sim('re-election', seed, { nodes: 3 });
-  const l1 = s.waitForLeader();
+  // Every node holds the first entry: none still abstains as a new node does (see firstLeaderLost).
+  s.one(cmd(s, 'first'), 3);
+  const l1 = s.stableLeader();
   expect(s, l1 !== NONE, 'no initial leader');
   // The leader is cut off: the other two elect a new one.
   s.isolate(l1);
@@ -92,6 +94,7 @@ const reElection: Scenario = (seed) => {
 const manyElections: Scenario = (seed) => {
   const s = sim('many-elections', seed, { nodes: 7 });
   expect(s, s.waitForLeader() !== NONE, 'no initial leader');
+  s.one(cmd(s, 'first'), 7);
   for (let round = 0; round < 8; round++) {
     const out = s.rng.shuffle([...s.ids]).slice(0, 3);
     for (const id of out) s.isolate(id);
@@ -102,6 +105,25 @@ const manyElections: Scenario = (seed) => {
   }
   expect(s, s.waitForLeader() !== NONE, 'no leader at the end');
   return report(s, `${s.checker.counts.leadersSeen} leaders`);
+};
+
+/**
+ * The price of not letting a replica that may have lost its storage vote (raft.ts,
+ * abstains): a new replica cannot tell it is new, so until it has taken the first leader's
+ * entries it votes only for empty-logged candidates. If the first leader is cut off before
+ * its first entry reached the others, those with the entry and those without cannot elect
+ * each other: the group waits for that leader, and must elect one as soon as it is back.
+ */
+const firstLeaderLost: Scenario = (seed) => {
+  const s = sim('first-leader-lost-at-bootstrap', seed, { nodes: 3 });
+  const l1 = s.waitForLeader();
+  expect(s, l1 !== NONE, 'no initial leader');
+  s.isolate(l1);
+  const l2 = s.waitForLeader(2000, l1);
+  s.reconnect(l1);
+  expect(s, s.waitForLeader() !== NONE, 'no leader once the first leader was back');
+  s.one(cmd(s, 'after'), 3);
+  return report(s, l2 === NONE ? 'the others waited for the first leader' : `node ${l2} took over`);
 };
 
 // ───────────────────────────── §5.3 log replication ─────────────────────────────
@@ -311,6 +333,46 @@ const crashAfterVoting: Scenario = (seed) => {
   return report(s, `${s.checker.counts.leadersSeen} leaders`);
 };
 
+/**
+ * Nodes lose their whole storage right after granting a vote and rejoin empty, while
+ * elections keep happening and clients keep writing: a wiped node must neither vote a second
+ * time in a term (it restarts at term 0 with no vote) nor help elect a leader that lacks
+ * entries committed with its help, until it has caught up (raft.ts, abstains).
+ */
+const wipeAfterVoting: Scenario = (seed) => {
+  const s = sim('wipe-after-voting', seed, { nodes: 5, raft: { preVote: seed % 2 === 0, checkQuorum: false }, snapshotEvery: 30, snapshotMargin: 3 });
+  s.one(cmd(s, 'first'), 5);
+  let wipes = 0;
+  s.onSend = (m) => {
+    if (m.type !== 'voteResp' || !m.granted || m.pre) return;
+    const id = m.from;
+    s.at(s.rng.next() * 3, () => {
+      if (!mayWipe(s, id)) return;
+      wipes++;
+      s.wipe(id);
+    });
+  };
+  const writer = (): void => {
+    if (s.now > 4000) return;
+    const l = s.currentLeader();
+    if (l !== NONE) s.propose(l, cmd(s, 'w'), () => undefined);
+    s.at(s.rng.range(2, 10), writer);
+  };
+  s.at(0, writer);
+  for (let round = 0; round < 25; round++) {
+    // Depose the leader: the others race to replace it, several candidates per term.
+    const l = s.currentLeader();
+    if (l !== NONE) s.isolate(l);
+    s.runFor(s.rng.range(120, 300));
+    s.heal();
+    s.runFor(s.rng.range(10, 60));
+  }
+  s.onSend = null;
+  s.one(cmd(s, 'end'), 5, 20_000);
+  converge(s);
+  return report(s, `${wipes} wipes, ${s.checker.counts.leadersSeen} leaders`);
+};
+
 function figure8(name: string, unreliable: boolean): Scenario {
   return (seed) => {
     // Small appends (a few entries each) let old-term entries reach a majority ahead of the
@@ -397,10 +459,35 @@ const figure8Scripted: Scenario = (seed) => {
   return report(s);
 };
 
+/**
+ * Whether node `id` may lose its storage now: afterwards a majority of the nodes must still
+ * be caught up (durably: not empty, not catching up). A wiped node votes only for
+ * empty-logged candidates until it has caught up (raft.ts, abstains), which is safe only if
+ * such nodes can never form a majority; at a group's very first start they do, and there
+ * wiping a node that already voted is the documented operator error.
+ */
+function mayWipe(s: Simulation, id: NodeId): boolean {
+  const caughtUp = s.ids.filter((x) => x !== id && !s.node(x).storage.durableCatchingUp()).length;
+  return caughtUp > s.ids.length / 2;
+}
+
 function churn(name: string, unreliable: boolean): Scenario {
   return (seed) => {
     const s = sim(name, seed, { nodes: 5, network: unreliable ? UNRELIABLE : RELIABLE, snapshotEvery: 40, snapshotMargin: 5 });
     s.waitForLeader();
+    let wipes = 0;
+    const wipe = (id: NodeId): void => {
+      if (!mayWipe(s, id)) return;
+      wipes++;
+      s.wipe(id);
+    };
+    // Now and then a node loses its storage right after granting a vote: the moment a
+    // forgotten vote could be given again.
+    s.onSend = (m) => {
+      if (m.type !== 'voteResp' || !m.granted || s.now > 5000 || !s.rng.chance(0.15)) return;
+      const id = m.from;
+      s.at(s.rng.next() * 5, () => wipe(id));
+    };
     let proposed = 0;
     const acked: number[] = [];
     const clients = 3;
@@ -419,7 +506,8 @@ function churn(name: string, unreliable: boolean): Scenario {
     for (let step = 0; step < 20; step++) {
       const id = s.rng.pick(s.ids);
       const r = s.rng.next();
-      if (r < 0.3 && s.node(id).up) s.crash(id);
+      if (r < 0.1) wipe(id);
+      else if (r < 0.3 && s.node(id).up) s.crash(id);
       else if (r < 0.6 && !s.node(id).up) s.restart(id);
       else if (r < 0.8) s.isolate(id);
       else s.reconnect(id);
@@ -428,13 +516,14 @@ function churn(name: string, unreliable: boolean): Scenario {
       if (upCount < 3) s.restart(s.rng.pick(s.ids.filter((x) => !s.node(x).up)));
       s.runFor(s.rng.range(50, 400));
     }
+    s.onSend = null;
     s.heal();
     for (const id of s.ids) if (!s.node(id).up) s.restart(id);
     s.network = RELIABLE;
     s.runFor(Math.max(0, 5200 - s.now));
     s.one(cmd(s, 'churn-end'), 5, 20_000);
     converge(s);
-    return report(s, `${acked.length} of ${proposed} proposals acknowledged`);
+    return report(s, `${acked.length} of ${proposed} proposals acknowledged, ${wipes} wipes`);
   };
 }
 
@@ -696,6 +785,7 @@ export const KV_SCENARIOS: Record<string, { mode: 'index' | 'lease'; unreliable:
 export const SCENARIOS: Record<string, Scenario> = {
   'initial-election': initialElection,
   're-election': reElection,
+  'first-leader-lost-at-bootstrap': firstLeaderLost,
   'many-elections': manyElections,
   'basic-agreement': basicAgreement,
   'agreement-despite-failed-follower': failedFollower,
@@ -706,6 +796,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   'late-messages': lateMessages,
   'persistence-across-crashes': persistence,
   'crash-after-voting': crashAfterVoting,
+  'wipe-after-voting': wipeAfterVoting,
   'figure-8-reliable': figure8('figure-8-reliable', false),
   'figure-8-unreliable': figure8('figure-8-unreliable', true),
   'figure-8-scripted': figure8Scripted,

@@ -71,7 +71,7 @@ export class SimStorage implements LogReader {
   private pending: StagedWrite[] = [];
 
   constructor() {
-    this.durable = { hard: { term: 0, vote: NONE }, snapshot: null, first: 1, log: [] };
+    this.durable = { hard: { term: 0, vote: NONE, catchingUp: true }, snapshot: null, first: 1, log: [] };
     this.visible = cloneDisk(this.durable);
   }
 
@@ -184,6 +184,11 @@ export class SimStorage implements LogReader {
     return d.snapshot === null ? { index: 0, term: 0 } : { ...d.snapshot.meta };
   }
 
+  /** Whether the durable state says the node has not caught up since its storage began (raft.ts, isCatchingUp). */
+  durableCatchingUp(): boolean {
+    return this.durableLast().index === 0 || this.durable.hard.catchingUp === true;
+  }
+
   /** Whether the durable state holds the entry (index, term), in its log or covered by its snapshot. */
   durableHas(index: number, term: number): boolean {
     const d = this.durable;
@@ -198,7 +203,7 @@ export class SimStorage implements LogReader {
 
   /** Wipes the node's storage entirely (a replaced disk). */
   wipe(): void {
-    this.durable = { hard: { term: 0, vote: NONE }, snapshot: null, first: 1, log: [] };
+    this.durable = { hard: { term: 0, vote: NONE, catchingUp: true }, snapshot: null, first: 1, log: [] };
     this.visible = cloneDisk(this.durable);
     this.pending = [];
   }

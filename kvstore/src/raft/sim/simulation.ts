@@ -137,7 +137,8 @@ export class Simulation implements Iterable<SimNode> {
   // ───────────── NodeHost ─────────────
 
   send(m: Message): void {
-    if (m.type === 'voteResp' && m.granted && !m.pre) this.checker.voteGranted(m.from, m.term, m.to);
+    if (m.type === 'vote' && !m.pre) this.checker.voteRequested(m.from, m.term, m.catchingUp);
+    if (m.type === 'voteResp' && m.granted && !m.pre) this.checker.voteGranted(m.from, m.term, m.to, this.nodes.get(m.from)?.core?.isCatchingUp() === true);
     if (m.type === 'appendResp' && !m.success) this.stats.appendRejections++;
     this.onSend?.(m);
     if (this.cut.has(`${m.from}>${m.to}`) || (this.dropIf !== null && this.dropIf(m)) || this.rng.chance(this.network.dropRate)) {
