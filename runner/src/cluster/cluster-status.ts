@@ -4,7 +4,7 @@
  */
 import type { GroupSpec } from './layout';
 import type { LinkStatus } from './link-proxy';
-import type { NodeStatus } from './node-status';
+import type { NodeStatus } from '../../../kvstore/src/status/node-status';
 
 /** What became of asking one node. */
 export type NodeAnswer =

@@ -31,7 +31,9 @@ import { FAULT_JOURNAL_FILE, type FaultEvent, appendFault, signalEvent } from '.
 import { type NodeAnswer, groupLeader } from './cluster-status';
 import { type ClusterLayout, type GroupSpec, type NodeSpec, checkDistinctPorts, p2Nodes, portLabel } from './layout';
 import { type LinkRef, type LinkStatus, linkName } from './link-proxy';
-import { type NodeStatus, queryStatus, requestTransfer } from './node-status';
+import type { NodeStatus } from '../../../kvstore/src/status/node-status';
+import { queryStatus, transferLeader } from '../../../kvstore/src/status/query-status';
+import { KvRequestError } from '../../../kvstore/src/client/errors';
 import { type P3LayoutOptions, groupOfNode, p3Layout } from './p3-layout';
 import { callProxy } from './proxy-control';
 
@@ -384,7 +386,7 @@ export class LocalCluster {
         const running = p !== undefined && processStartTime(p.pid) === p.startTime;
         if (running && p.paused) return [node, { state: 'paused' }];
         try {
-          const status: NodeStatus = await queryStatus(parseAddress(this.clientAddress(node)), timeoutMs);
+          const status: NodeStatus = await queryStatus(this.clientAddress(node), timeoutMs);
           return [node, { state: 'up', status }];
         } catch (err) {
           return [node, running ? { state: 'silent', why: (err as Error).message } : { state: 'down' }];
@@ -439,10 +441,9 @@ export class LocalCluster {
       const leader = (await this.leaderOf(group.id)) ?? current;
       if (leader === node) return current;
       try {
-        const answer = await requestTransfer(parseAddress(this.clientAddress(leader)), replica, Math.max(1000, deadline - Date.now()));
-        if (!answer.ok) lastError = `${leader} answered ${answer.code}: ${answer.message}`;
+        await transferLeader(this.clientAddress(leader), replica, Math.max(1000, deadline - Date.now()));
       } catch (err) {
-        lastError = `${leader}: ${(err as Error).message}`;
+        lastError = err instanceof KvRequestError ? `${leader} answered ${err.message}` : `${leader}: ${(err as Error).message}`;
       }
       if ((await this.leaderOf(group.id)) === node) return current;
       await new Promise((r) => setTimeout(r, 100));
