@@ -52,8 +52,24 @@ export class P3TestCluster {
     };
   }
 
-  /** Starts every node at once and resolves once each listens (it does not wait for leaders). */
+  /**
+   * Starts every node at once and resolves once each listens (it does not wait for leaders).
+   * A port free when picked may be taken before its node listens (other tests pick ports at
+   * the same time): such a start is undone (nodes stopped, storage removed) and tried again
+   * on other ports, up to three times.
+   */
   static async start(options: P3TestClusterOptions): Promise<P3TestCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await P3TestCluster.startOnFreePorts(options);
+      } catch (err) {
+        if (attempt >= 3 || !/EADDRINUSE/.test(String((err as Error).message))) throw err;
+        for (const f of fs.readdirSync(options.dir)) if (f.startsWith('backer.')) fs.rmSync(path.join(options.dir, f), { recursive: true, force: true });
+      }
+    }
+  }
+
+  private static async startOnFreePorts(options: P3TestClusterOptions): Promise<P3TestCluster> {
     const ports = async (n: number): Promise<string[]> => Promise.all(Array.from({ length: n }, async () => `${HOST}:${await freePort()}`));
     const servers = options.partitions * options.rf;
     const c = new P3TestCluster(options, { managers: await ports(options.managers), managerP2ps: await ports(options.managers), servers: await ports(servers), serverP2ps: await ports(servers) });

@@ -55,7 +55,22 @@ export interface TestClusterOptions {
   detached?: boolean;
 }
 
+/**
+ * Starts a test cluster on free ports. A port free when picked may be taken before its node
+ * listens (other tests pick ports at the same time): the start is all or nothing, so such a
+ * start is tried again on other ports, up to three times.
+ */
 export async function startTestCluster(o: TestClusterOptions): Promise<LocalCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePorts(o);
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(String((err as Error).message))) throw err;
+    }
+  }
+}
+
+async function startOnFreePorts(o: TestClusterOptions): Promise<LocalCluster> {
   const proxies = o.proxies ?? true;
   const options: StartOptions = { detached: o.detached ?? false, env: o.env };
   return LocalCluster.startReplicated(
