@@ -88,7 +88,7 @@ for (const scenario of P3_SCENARIOS) {
     const lines: string[] = [];
     const log = new CaseLog((line) => lines.push(line));
     const outcome = await runScenario(scenario, { cluster: c, log, client });
-    t.diagnostic(lines.filter((l) => /ms after the kill|FAIL/.test(l)).join('\n'));
+    for (const l of lines.filter((l) => /ms after the kill|FAIL/.test(l))) t.diagnostic(l);
     assert.ok(outcome.passed, `scenario ${scenario.num} failed:\n${lines.join('\n')}`);
   });
 }

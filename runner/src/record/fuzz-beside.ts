@@ -97,7 +97,7 @@ export async function fuzzBesideLines(o: FuzzBesideOptions): Promise<string[]> {
   }
   const lines = done.map((f) => `${FUZZ_BESIDE_HEADER}  ${rel(f)}  ${verdictOf(f) ?? 'no-verdict'}`);
   for (const run of inProgress) {
-    if (alive(run.pid)) lines.push(`${FUZZ_BESIDE_HEADER}  ${rel(run.log)}  unknown (still running after ${Math.round(o.waitMs / 1000)} s)`);
+    if (alive(run.pid)) lines.push(`${FUZZ_BESIDE_HEADER}  ${rel(run.log)}  unknown (still running after ${Math.round(o.waitMs / 100) / 10} s)`);
     else if (modifiedSince(run.log, o.since) && verdictOf(run.log) !== undefined) lines.push(`${FUZZ_BESIDE_HEADER}  ${rel(run.log)}  ${verdictOf(run.log)}`);
     else lines.push(`${FUZZ_BESIDE_HEADER}  ${rel(run.log)}.failed  broke off (no verdict)`);
   }

@@ -182,7 +182,7 @@ export async function whereIs(address: string, timeoutMs = 1000): Promise<string
   const isIp = /^[\d.]+$/.test(host) || host.includes(':');
   if (isIp) {
     const names = await bounded(dns.promises.reverse(host));
-    return `host ${names?.[0] ?? '(no name)'} (${host})`;
+    return `host ${names?.[0] ?? host} (${host})`;
   }
   const ip = await bounded(dns.promises.lookup(host));
   if (ip !== undefined && isThisHost(ip.address)) return 'this host';
