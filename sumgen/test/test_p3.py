@@ -20,6 +20,10 @@ from madkv_report.stage import ReportContext  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import proj3  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import template_rules  # noqa: E402  (the template's own parsing rules)
+from test_logs import TEMPLATE_BENCH  # noqa: E402
 from madkv_report.stage_p3 import P3Stage  # noqa: E402
 
 TOPOLOGY = (
@@ -91,6 +95,20 @@ class TopologyTest(unittest.TestCase):
 
     def test_no_block(self):
         self.assertIsNone(parse_topology(["Fuzz testing result: PASSED"]))
+
+
+class TopologyInTemplateLogsTest(unittest.TestCase):
+    def test_the_template_reads_a_bench_log_that_opens_with_a_topology_the_same(self):
+        paths = []
+        for text in (TEMPLATE_BENCH, TOPOLOGY + TEMPLATE_BENCH):
+            with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".log", delete=False) as f:
+                f.write(text)
+            paths.append(f.name)
+        try:
+            self.assertEqual(template_rules.bench_result(paths[0]), template_rules.bench_result(paths[1]))
+        finally:
+            for p in paths:
+                os.unlink(p)
 
 
 class NemesisLogTest(unittest.TestCase):
