@@ -5,6 +5,7 @@ bash sumgen/python.sh -m unittest discover -s sumgen/test)."""
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 import unittest
@@ -156,6 +157,7 @@ class ScenarioLogTest(unittest.TestCase):
 class PerfJsonTest(unittest.TestCase):
     def setUp(self):
         self.root = tempfile.mkdtemp(prefix="madkv-perf-test-")
+        self.addCleanup(shutil.rmtree, self.root, True)
 
     def test_missing_is_none_and_good_files_load(self):
         self.assertIsNone(load_perf(self.root, "throughput"))
@@ -196,6 +198,7 @@ class P3SectionsTest(unittest.TestCase):
 
     def test_empty_results_say_how_to_produce_each_section(self):
         root = tempfile.mkdtemp(prefix="madkv-p3-empty-")
+        self.addCleanup(shutil.rmtree, root, True)
         blocks = self.report(root)
         self.assertIn("npm run bench:p3 -- throughput", blocks["perf"])
         self.assertIn("npm run bench:p3 -- failover --kills 20", blocks["perf"])
@@ -207,6 +210,7 @@ class P3SectionsTest(unittest.TestCase):
 
     def test_sections_from_logs_and_figures(self):
         root = tempfile.mkdtemp(prefix="madkv-p3-full-")
+        self.addCleanup(shutil.rmtree, root, True)
         write(root, "tests/test2.log", SCENARIO)
         write(root, "tests/test1.log", SCENARIO.replace("testcase 2", "testcase 1").replace("FAILED", "PASSED"))
         write(root, "tests/test3.log", "garbage\n")
