@@ -36,8 +36,10 @@ test('mistyped cluster recipes are refused with one line each, before anything i
     [['p3::cluster', '3', '2', '3', '3666', path.join(scratch, 'c'), 'maybe'], "error: --proxy must be yes or no, got 'maybe'"],
     [['p3::cut', 'm.0', 'm.1', 'sideways'], "error: the direction is both or one, got 'sideways'"],
     [['p3::delay', 'm.0', 'm.1', 'soon'], "error: ms must be a whole number of milliseconds, got 'soon'"],
-    [['p3::nemesis', '10', 'kill,boom'], "error: unknown fault 'boom': expected kill, pause, cut, delay (see --help)"],
-    [['p3::nemesis', '0'], 'error: --duration must be a positive number of seconds (see --help)'],
+    [['p3::nemesis', '10', 'kill,boom'], "error: faults: expected a comma-separated list of kill, pause, cut, delay, got 'kill,boom'"],
+    [['p3::nemesis', '0'], "error: duration must be a positive integer, got '0'"],
+    [['p3::nemesis', '10', 'kill', 'x'], "error: seed must be a non-negative integer (or empty for a random one), got 'x'"],
+    [['p3::testcase', '5'], "error: num must be an integer from 1 to 4, got '5'"],
   ] as const) {
     const r = await just([...args]);
     assert.notEqual(r.code, 0, args.join(' '));

@@ -1,7 +1,11 @@
-"""Report for project 3: `just p3::report` (bash sumgen/report.sh p3 [--results DIR] [--out DIR])."""
+"""Report for project 3: `just p3::report` (bash sumgen/report.sh p3 [--results DIR] [--out DIR]).
+
+The template's report along the replication factor, plus the scenario verdicts, nemesis runs,
+speed figures and physical topology (madkv_report/stage_p3.py)."""
 
 from madkv_report.cli import run
-from madkv_report.stage_scaled import FuzzScenario, ScaledStage, ScaledStageText
+from madkv_report.stage_p3 import P3Stage
+from madkv_report.stage_scaled import FuzzScenario, ScaledStageText
 
 PROJECT3 = ScaledStageText(
     number=3,
@@ -16,8 +20,9 @@ PROJECT3 = ScaledStageText(
     address="127.0.0.1:3666,127.0.0.1:3667,127.0.0.1:3668",
     hint=(
         "Start a fresh cluster for each run with the replication factor of the run (`npx just p3::service`"
-        " for every manager replica m.X and server replica sX.Y), then run the missing ones with your"
-        " managers' addresses in place of 127.0.0.1:3666,127.0.0.1:3667,127.0.0.1:3668."
+        " for every manager replica m.X and server replica sX.Y; on one machine `npx just p3::cluster 3 2 <rf>`),"
+        " then run the missing ones with your managers' addresses in place of"
+        " 127.0.0.1:3666,127.0.0.1:3667,127.0.0.1:3668. The testcases start clusters of their own."
     ),
     design_prompt=(
         "add your design walkthrough text (the consensus protocol, how clients find the leader,"
@@ -36,4 +41,4 @@ PROJECT3 = ScaledStageText(
 )
 
 if __name__ == "__main__":
-    run(ScaledStage(PROJECT3))
+    run(P3Stage(PROJECT3))

@@ -316,7 +316,8 @@ describe("sumgen report generation", () => {
     const out = join(tmp, "report-p3");
     const run = report("p3", join(tmp, "p3-absent"), out);
     assert.match(run.stdout, /\[missing {4}\] {2}fuzz, rf=5, all replicas healthy {2,}run: npx just p3::fuzz 5 no 127\.0\.0\.1:3666,/);
-    assert.match(run.stdout, /^0 of 26 runs present, 26 missing, 0 unparseable\./m);
+    assert.match(run.stdout, /^0 of 30 runs present, 30 missing, 0 unparseable\./m);
+    assert.match(run.stdout, /\[missing {4}\] {2}testcase 4: fail more than f replicas of a partition.* {2,}run: npx just p3::testcase 4$/m);
     const md = readFileSync(join(out, "proj3.md"), "utf8");
     checkSectionsInOrder(md);
     assertRow(md, ["5", "no", "`fuzz/fuzz-5-no.log`", "*missing*", "—", "—"]);
@@ -324,6 +325,12 @@ describe("sumgen report generation", () => {
     assert.match(md, /^You will run the four described testcase scenarios during demo time\.$/m);
     assert.match(md, /^You may be asked to run a crashing fuzz test during demo time\.$/m);
     assertRow(md, ["YCSB-D", "3", "*missing*", "—", "—"]);
+    // Our own sections, each saying how to produce what it lacks.
+    assert.match(md, /^### Physical topology$/m);
+    assertRow(md, ["2", "fail a leader: a new one is elected and clients continue", "`tests/test2.log`", "*missing*", "—", "run `npx just p3::testcase 2`"]);
+    assert.match(md, /^### Nemesis runs$/m);
+    assert.match(md, /npx just p3::nemesis 300/);
+    assert.match(md, /^\*No `perf\/failover\.json` under `.*p3-absent\/` yet: `npm run bench:p3 -- failover --kills 20` writes it\.\*$/m);
     checkFigures(md, out, "plots-p3", []);
   });
 

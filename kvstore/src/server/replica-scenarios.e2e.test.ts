@@ -1,13 +1,9 @@
 /**
  * Stage 3 end to end: a cluster of 3 manager replicas and 2 partitions × rf 3, every node
- * its own process on loopback (testing/p3-test-cluster.ts), and the stage's fault
- * scenarios, each with kill -9:
- *   1. followers fail in both partitions: operations continue everywhere;
- *   2. a partition leader fails: a new leader serves within the election timeout (a loose
- *      bound here), and no acknowledged write is lost;
- *   3. a manager replica (the leader) fails while new clients join: they find the cluster;
- *   4. more than f replicas of a partition fail: its operations wait, the other partition
- *      serves, nothing wrong is returned; once they are back everything resumes.
+ * its own process on loopback (testing/p3-test-cluster.ts): the stdin/stdout client, status
+ * and redirects, leadership transfer, then the stage's four fault scenarios
+ * (testcases/p3-scenarios.ts, which `p3::testcase` also runs), each with kill -9, each
+ * passing only if every one of its checks holds.
  * Raft ticks are 20 ms here: elections after 200–400 ms of silence.
  */
 import { after, before, test } from 'node:test';
@@ -16,13 +12,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KvClient } from '../client/kv-client';
-import { partitionOf } from '../cluster/partition-map';
 import { P3TestCluster } from '../testing/p3-test-cluster';
 import { binPath, runToCompletion } from '../testing/spawn-node';
 import { queryStatus, transferLeader } from '../status/query-status';
 import { KvRequestError } from '../client/errors';
 import { RpcConnection } from '../wire/rpc-connection';
 import { parseAddress } from '../wire/address';
+import { CaseLog } from '../testcases/case-runner';
+import { P3_SCENARIOS, caughtUp as groupCaughtUp, keysOn, runScenario } from '../testcases/p3-scenarios';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-p3-scenarios-'));
 let c: P3TestCluster;
@@ -44,34 +41,8 @@ function client(): KvClient {
   return cl;
 }
 
-/** `n` keys with `prefix` that live on `partition` (of 2). */
-function keysOn(partition: number, n: number, prefix: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; out.length < n; i++) if (partitionOf(`${prefix}${i}`, 2) === partition) out.push(`${prefix}${i}`);
-  return out;
-}
-
-/** The promise's value, or 'pending' if it has not settled within ms. */
-function within<T>(p: Promise<T>, ms: number): Promise<T | 'pending'> {
-  return Promise.race([p, new Promise<'pending'>((r) => setTimeout(() => r('pending'), ms))]);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Waits until every running replica of the group has applied what its leader had committed when asked. */
-async function caughtUp(group: 'm' | number, timeoutMs = 15_000): Promise<void> {
-  const leader = await c.leaderOf(group);
-  const target = (await c.status(leader))!.commit;
-  const deadline = Date.now() + timeoutMs;
-  for (const n of c.groupNodes(group).filter((n) => c.isUp(n))) {
-    for (;;) {
-      const s = await c.status(n);
-      if (s !== undefined && s.applied >= target) break;
-      if (Date.now() > deadline) throw new Error(`${n} did not catch up to ${target}: ${JSON.stringify(s)}`);
-      await sleep(50);
-    }
-  }
-}
+const caughtUp = (group: 'm' | number): Promise<void> => groupCaughtUp(c, group);
 
 test('put, get and scan through the stdin/stdout client, which finds the cluster from --managers alone', async () => {
   const input = 'PUT apple 1\nPUT banana 2\nPUT cherry 3\nSWAP banana 22\nGET banana\nDELETE cherry\nSCAN a z\nSTOP\n';
@@ -112,94 +83,12 @@ test('transfer_leader on the leader moves leadership; on a follower it is refuse
   assert.equal(await cl.get('after-transfer'), 'x');
 });
 
-test('scenario 1: with a follower down in each partition, operations continue everywhere', async () => {
-  const cl = client();
-  const victims: string[] = [];
-  for (const p of [0, 1]) {
-    const leader = await c.leaderOf(p);
-    const follower = c.groupNodes(p).find((n) => n !== leader)!;
-    await c.kill(follower);
-    victims.push(follower);
-  }
-  const keys = [...keysOn(0, 10, 's1-'), ...keysOn(1, 10, 's1-')];
-  await Promise.all(keys.map((k) => cl.put(k, `v-${k}`)));
-  for (const k of keys) assert.equal(await cl.get(k), `v-${k}`);
-  assert.deepEqual((await cl.scan('s1-', 's1.')).map(([k]) => k), [...keys].sort());
-  for (const v of victims) await c.startNode(v);
-  await caughtUp(0);
-  await caughtUp(1);
-});
-
-test('scenario 2: a partition leader killed under load; a new leader serves within the election timeout and no acknowledged write is lost', async (t) => {
-  const writers = 4;
-  const acked = new Map<string, string>();
-  let stop = false;
-  const ackTimes: number[] = [];
-  const keys = keysOn(0, writers, 's2-');
-  const loops = keys.map(async (key) => {
-    const cl = client();
-    for (let i = 0; !stop; i++) {
-      await cl.put(key, `${i}`);
-      acked.set(key, `${i}`);
-      ackTimes.push(Date.now());
-    }
+for (const scenario of P3_SCENARIOS) {
+  test(`scenario ${scenario.num}: ${scenario.title}`, async (t) => {
+    const lines: string[] = [];
+    const log = new CaseLog((line) => lines.push(line));
+    const outcome = await runScenario(scenario, { cluster: c, log, client });
+    for (const l of lines.filter((l) => /ms after the kill|FAIL/.test(l))) t.diagnostic(l);
+    assert.ok(outcome.passed, `scenario ${scenario.num} failed:\n${lines.join('\n')}`);
   });
-  while (ackTimes.length < 50) await sleep(10);
-  const leader = await c.leaderOf(0);
-  await c.kill(leader);
-  const killedAt = Date.now();
-  while (ackTimes[ackTimes.length - 1]! < killedAt) await sleep(5);
-  const firstAck = ackTimes.find((at) => at >= killedAt)!;
-  stop = true;
-  await Promise.all(loops);
-  const newLeader = await c.leaderOf(0);
-  t.diagnostic(`first acknowledged write ${firstAck - killedAt} ms after kill -9 of ${leader}; new leader ${newLeader}`);
-  assert.notEqual(newLeader, leader);
-  // Election timeout 200–400 ms; loose, since this machine is shared and the writers back off.
-  assert.ok(firstAck - killedAt < 5000, `${firstAck - killedAt} ms to the first write on the new leader`);
-  const reader = client();
-  for (const [key, value] of acked) assert.equal(await reader.get(key), value, `${key}: the last acknowledged write`);
-  await c.startNode(leader);
-  await caughtUp(0);
-});
-
-test('scenario 3: with the manager leader down, new clients still find the cluster', async () => {
-  const leader = await c.leaderOf('m');
-  await c.kill(leader);
-  const fresh = [client(), client()];
-  await Promise.all(fresh.map((cl, i) => cl.put(`s3-${i}`, `${i}`)));
-  for (const [i, cl] of fresh.entries()) assert.equal(await cl.get(`s3-${1 - i}`), `${1 - i}`);
-  const r = await runToCompletion(process.execPath, [binPath('client'), '--managers', c.args.managers], 'GET s3-0\nSTOP\n', { timeoutMs: 30_000 });
-  assert.equal(r.stdout, 'GET s3-0 0\nSTOP\n', r.stderr);
-  assert.notEqual(await c.leaderOf('m'), leader);
-  await c.startNode(leader);
-  await caughtUp('m');
-});
-
-test('scenario 4: with more than f replicas of a partition down its operations wait, the other partition serves, and all resumes once they are back', async () => {
-  const cl = client();
-  const [k0] = keysOn(0, 1, 's4-');
-  const [k1] = keysOn(1, 1, 's4-');
-  await cl.put(k0!, 'a0');
-  await cl.put(k1!, 'a1');
-  const leader = await c.leaderOf(1);
-  const down = [leader, c.groupNodes(1).find((n) => n !== leader)!];
-  for (const n of down) await c.kill(n);
-  const blockedPut = cl.put(k1!, 'b1');
-  const blockedGet = cl.get(k1!);
-  const blockedScan = cl.scan('s4-', 's4.');
-  assert.equal(await within(blockedPut, 1500), 'pending', 'a write to the partition without a majority waits');
-  assert.equal(await within(blockedGet, 10), 'pending', 'so does a read: the survivor cannot confirm it is current');
-  assert.equal(await within(blockedScan, 10), 'pending', 'and a SCAN, which needs every partition');
-  assert.equal(await cl.swap(k0!, 'b0'), 'a0', 'the other partition serves meanwhile');
-  const survivor = c.groupNodes(1).find((n) => !down.includes(n))!;
-  const s = await c.status(survivor);
-  assert.notEqual(s?.role, 'leader', `the lone survivor never leads: ${JSON.stringify(s)}`);
-  for (const n of down) await c.startNode(n);
-  assert.equal(await blockedPut, true, 'the write completes once a majority is back');
-  const got = await blockedGet;
-  assert.ok(got === 'a1' || got === 'b1', `the read returns a value the key had while it waited, got ${got}`);
-  assert.deepEqual(await blockedScan.then((pairs) => pairs.map(([k]) => k)), [k0!, k1!].sort());
-  assert.equal(await cl.get(k1!), 'b1');
-  assert.equal(await cl.get(k0!), 'b0');
-});
+}

@@ -6,20 +6,32 @@
  * succeeds (recorder.ts). MADKV_RUNNER_ARGS adds flags to the runner (e.g. "--seed 7").
  */
 import * as path from 'node:path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { justExecutable, repoRoot } from '../paths';
-import { planRun } from './run-spec';
+import { randomSeed } from '../random';
+import type { ClusterLayout } from '../cluster/layout';
+import { fuzzBesideLines } from './fuzz-beside';
+import { type TopologySource, planRun } from './run-spec';
 import { recordRun } from './recorder';
+import { discoverTopology, localClusterTopology, topologyLines } from './topology';
 
-const USAGE = `usage: record [--results <dir>] <stage> <kind> <args…>
+const USAGE = `usage: record [--results <dir>] [--cluster <dir>] <stage> <kind> <args…>
 
   p1 testcase <num> <server>             p2 testcase
   p1 fuzz <nclis> <conflict> <server>    p2 fuzz <nservers> <crashing> <manager>
   p1 bench <nclis> <wload> <server>      p2 bench <nclis> <wload> <nservers> <manager>
   p3 fuzz <server_rf> <crashing> <managers>
   p3 bench <nclis> <wload> <server_rf> <managers>
+  p3 testcase <num 1..4>
+  p3 nemesis <duration> <faults> <seed, or '' for a random one>
 
 Runs it and records its output under <dir> (default <MADKV_RESULTS_ROOT or /tmp>/madkv-<stage>),
-replacing the log only when the run succeeds.`;
+replacing the log only when the run succeeds. p3: --cluster is the local cluster's folder
+(default <results>/cluster): its fault journal and layout go to the log.`;
+
+/** How long a nemesis waits, once done, for a fuzz run beside it to finish. */
+const FUZZ_BESIDE_WAIT_MS = 10 * 60_000;
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -27,23 +39,48 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let results: string | undefined;
-  if (argv[0] === '--results') {
-    results = argv[1];
+  let clusterDir: string | undefined;
+  while (argv[0] === '--results' || argv[0] === '--cluster') {
+    const value = argv[1];
+    if (value === undefined || value === '') return usageError(`${argv[0]} needs a folder`);
+    if (argv[0] === '--results') results = value;
+    else clusterDir = value;
     argv = argv.slice(2);
-    if (results === undefined || results === '') return usageError('--results needs a folder');
   }
   const [stage, kind, ...args] = argv;
   if (stage === undefined || kind === undefined) return usageError('name a stage and a run, e.g. record p1 fuzz 3 yes 127.0.0.1:3777');
   const root = repoRoot();
+  const resultsDir = path.resolve(results ?? path.join(process.env['MADKV_RESULTS_ROOT'] || '/tmp', `madkv-${stage}`));
   const plan = planRun(stage, kind, args, {
-    results: path.resolve(results ?? path.join(process.env['MADKV_RESULTS_ROOT'] || '/tmp', `madkv-${stage}`)),
+    results: resultsDir,
     root,
     node: process.execPath,
     just: justExecutable(),
     runnerArgs: (process.env['MADKV_RUNNER_ARGS'] ?? '').split(/\s+/).filter((a) => a !== ''),
+    ...(clusterDir !== undefined ? { clusterDir } : {}),
+    freshSeed: randomSeed(),
   });
   if (typeof plan === 'string') return usageError(plan);
-  return recordRun(plan, root);
+  if (plan.topology !== undefined) plan.notes.push(...(await topologyNotes(plan.topology)));
+  const started = Date.now();
+  const beside = plan.fuzzBeside;
+  const epilogue =
+    beside === undefined
+      ? undefined
+      : () => fuzzBesideLines({ ...beside, since: started, waitMs: FUZZ_BESIDE_WAIT_MS, relativeTo: resultsDir, print: (l) => process.stderr.write(`${l}\n`) });
+  return recordRun(plan, root, epilogue);
+}
+
+/** The topology lines at the top of a p3 log (a nemesis names no managers: its cluster's layout). */
+async function topologyNotes(source: TopologySource): Promise<string[]> {
+  const stamp = `Recorded on ${os.hostname()} at ${new Date().toISOString()}`;
+  try {
+    if (source.managers.length > 0) return [stamp, ...(await topologyLines(await discoverTopology(source.managers, source.clusterDir)))];
+    const layout = JSON.parse(fs.readFileSync(path.join(source.clusterDir, 'cluster.json'), 'utf8')) as ClusterLayout;
+    return [stamp, ...(await topologyLines(localClusterTopology({ ...layout, dir: path.resolve(source.clusterDir) })))];
+  } catch (err) {
+    return [stamp, `Topology:  host ${os.hostname()}  (unknown: ${(err as Error).message.split('\n')[0]})`];
+  }
 }
 
 function usageError(message: string): number {

@@ -13,10 +13,11 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-recorder-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 /** A process that records `script` (run by node) into logFile, with the given notes. */
-function record(logFile: string, script: string, notes: string[] = [], verdict?: string): ChildProcess {
+function record(logFile: string, script: string, notes: string[] = [], verdict?: string, epilogue?: string[]): ChildProcess {
   const plan = { logFile, command: [process.execPath, '-e', script], notes };
   const verdictArg = verdict === undefined ? '' : `, verdict: new RegExp(${JSON.stringify(verdict)})`;
-  const driver = `require(${JSON.stringify(path.join(__dirname, 'recorder.js'))}).recordRun({ ...${JSON.stringify(plan)}${verdictArg} }, ${JSON.stringify(scratch)}).then((c) => { process.exitCode = c; });`;
+  const epilogueArg = epilogue === undefined ? '' : `, async () => ${JSON.stringify(epilogue)}`;
+  const driver = `require(${JSON.stringify(path.join(__dirname, 'recorder.js'))}).recordRun({ ...${JSON.stringify(plan)}${verdictArg} }, ${JSON.stringify(scratch)}${epilogueArg}).then((c) => { process.exitCode = c; });`;
   return spawn(process.execPath, ['-e', driver], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
@@ -97,4 +98,17 @@ test('output reaches the console while the run goes on; an interrupted run keeps
   assert.equal(fs.readFileSync(`${log}.failed`, 'utf8'), 'started\n');
   assert.match(r.stderr, /the run was interrupted \(SIGINT\)/);
   assert.deepEqual(leftovers(dir), []);
+});
+
+test('a completed run gets its epilogue lines at the end of its log; a run that broke off does not', async () => {
+  const dir = path.join(scratch, 'epilogue');
+  fs.mkdirSync(dir);
+  const log = path.join(dir, 'nemesis-60s-7.log');
+  const r = await finish(record(log, "console.log('+ 60.0 s  nemesis done: 3 faults'); process.exit(1);", ['Topology:  host h'], 'nemesis done:', ['Fuzz run beside it:  fuzz/fuzz-3-yes.log  PASSED']));
+  assert.equal(r.code, 1, 'its exit status is kept');
+  assert.equal(fs.readFileSync(log, 'utf8'), 'Topology:  host h\n+ 60.0 s  nemesis done: 3 faults\nFuzz run beside it:  fuzz/fuzz-3-yes.log  PASSED\n');
+  const r2 = await finish(record(log, "console.log('no cluster'); process.exit(2);", [], 'nemesis done:', ['Fuzz run beside it:  x  PASSED']));
+  assert.equal(r2.code, 2);
+  assert.equal(fs.readFileSync(`${log}.failed`, 'utf8'), 'no cluster\n');
+  assert.ok(fs.readFileSync(log, 'utf8').includes('nemesis done: 3 faults'), 'the earlier log stays');
 });

@@ -17,8 +17,12 @@ export function failedLogName(logFile: string): string {
   return `${logFile}.failed`;
 }
 
-/** Runs the plan in `cwd`, recording it; resolves with the run's exit status (128 + n for signal n). */
-export async function recordRun(plan: RunPlan, cwd: string): Promise<number> {
+/**
+ * Runs the plan in `cwd`, recording it; resolves with the run's exit status (128 + n for signal n).
+ * `epilogue`, called once a run has completed, gives lines to append to its log (and console)
+ * before it is moved into place (the verdict of a fuzz run beside a nemesis).
+ */
+export async function recordRun(plan: RunPlan, cwd: string, epilogue?: () => Promise<string[]>): Promise<number> {
   fs.mkdirSync(path.dirname(plan.logFile), { recursive: true });
   const partial = `${plan.logFile}.partial-${process.pid}`;
   const fd = fs.openSync(partial, 'w');
@@ -57,9 +61,16 @@ export async function recordRun(plan: RunPlan, cwd: string): Promise<number> {
     });
     child.once('close', (code, signal) => resolve(code ?? 128 + (signal !== null ? (os.constants.signals[signal] ?? 0) : 0)));
   });
+  const complete = interruptedBy === undefined && (status === 0 || reachedVerdict(partial, plan.verdict));
+  if (complete && epilogue !== undefined) {
+    for (const line of await epilogue()) {
+      process.stdout.write(`${line}\n`);
+      toLog(`${line}\n`);
+    }
+  }
   fs.closeSync(fd);
 
-  if (interruptedBy === undefined && (status === 0 || reachedVerdict(partial, plan.verdict))) {
+  if (complete) {
     fs.renameSync(partial, plan.logFile);
     process.stderr.write(`recorded in ${plan.logFile}\n`);
     return status;

@@ -69,13 +69,48 @@ test('p3 runs: logs named by replication factor; clients get the managers list; 
     command: [...RUNNER, 'fuzz', '--num-clis', '5', '--conflict', '--fault-journal', '/r/madkv-p3/cluster/faults.jsonl', '--client-just-args', 'p3::client', managers],
     notes: [],
     verdict: /Fuzz testing result:/,
+    topology: { managers: managers.split(','), clusterDir: '/r/madkv-p3/cluster' },
   });
   assert.deepEqual(plan('p3', 'bench', ['10', 'a', '1', managers], p3), {
     logFile: '/r/madkv-p3/bench/bench-10-a-1.log',
     command: [...RUNNER, 'bench', '--num-clis', '10', '--workload', 'a', '--client-just-args', 'p3::client', managers],
     notes: [],
+    topology: { managers: managers.split(','), clusterDir: '/r/madkv-p3/cluster' },
   });
   assert.equal(plan('p3', 'bench', ['30', 'e', '5', '10.0.0.1:3666'], p3).logFile, '/r/madkv-p3/bench/bench-30-e-5.log');
+});
+
+test('p3 runs in another cluster folder: its fault journal and its layout (for the topology)', () => {
+  const p3: RunContext = { ...ctx, results: '/r/madkv-p3', clusterDir: '/c/mine' };
+  const fuzz = plan('p3', 'fuzz', ['3', 'yes', '127.0.0.1:4666'], p3);
+  assert.ok(fuzz.command.includes('/c/mine/faults.jsonl'));
+  assert.deepEqual(fuzz.topology, { managers: ['127.0.0.1:4666'], clusterDir: '/c/mine' });
+  assert.equal(plan('p3', 'bench', ['1', 'b', '3', '127.0.0.1:4666'], p3).topology?.clusterDir, '/c/mine');
+});
+
+test('p3 testcase <num>: its own program, tests/test<num>.log, complete once it prints its verdict', () => {
+  const p3: RunContext = { ...ctx, results: '/r/madkv-p3' };
+  assert.deepEqual(plan('p3', 'testcase', ['2'], p3), {
+    logFile: '/r/madkv-p3/tests/test2.log',
+    command: ['node', '/kit/dist/runner/src/scenarios/p3-testcase.js', '2'],
+    notes: [],
+    verdict: /p3 testcase 2: (PASSED|FAILED)/,
+  });
+});
+
+test('p3 nemesis: log named by duration and seed (a fresh one when none is given), on the cluster folder, with the fuzz run beside it', () => {
+  const p3: RunContext = { ...ctx, results: '/r/madkv-p3', freshSeed: 4242 };
+  assert.deepEqual(plan('p3', 'nemesis', ['300', 'kill,pause,cut,delay', '17'], p3), {
+    logFile: '/r/madkv-p3/nemesis/nemesis-300s-17.log',
+    command: [...RUNNER, 'nemesis', '--cluster', '/r/madkv-p3/cluster', '--duration', '300', '--faults', 'kill,pause,cut,delay', '--seed', '17'],
+    notes: [],
+    verdict: /nemesis done:/,
+    topology: { managers: [], clusterDir: '/r/madkv-p3/cluster' },
+    fuzzBeside: { clusterDir: '/r/madkv-p3/cluster', fuzzDir: '/r/madkv-p3/fuzz' },
+  });
+  const fresh = plan('p3', 'nemesis', ['60', 'kill', ''], p3);
+  assert.equal(fresh.logFile, '/r/madkv-p3/nemesis/nemesis-60s-4242.log');
+  assert.deepEqual(fresh.command.slice(-2), ['--seed', '4242']);
 });
 
 test('numbers are written plainly in log names; extra runner flags go before the client arguments', () => {
@@ -113,7 +148,12 @@ test('every bad argument is a one-line message', () => {
     ['p3', 'bench', ['10', 'g', '3', '127.0.0.1:3666'], "wload must be one of a, b, c, d, e, f, got 'g'"],
     ['p3', 'bench', ['10', 'a', 'three', '127.0.0.1:3666'], "server_rf must be one of 1, 3, 5, 7, 9, got 'three'"],
     ['p3', 'bench', ['10', 'a', '3'], 'p3 bench takes 4 arguments (nclis wload server_rf managers), got 3'],
-    ['p3', 'testcase', [], "unknown run 'testcase' for p3: expected fuzz, bench"],
+    ['p3', 'testcase', ['5'], "num must be an integer from 1 to 4, got '5'"],
+    ['p3', 'testcase', [], 'p3 testcase takes 1 argument (num), got 0'],
+    ['p3', 'nemesis', ['0', 'kill', '1'], "duration must be a positive integer, got '0'"],
+    ['p3', 'nemesis', ['60', 'kill,explode', '1'], "faults: expected a comma-separated list of kill, pause, cut, delay, got 'kill,explode'"],
+    ['p3', 'nemesis', ['60', 'kill', '-1'], "seed must be a non-negative integer (or empty for a random one), got '-1'"],
+    ['p3', 'report', [], 'unknown run \'report\' for p3: expected fuzz, bench, testcase, nemesis'],
   ];
   for (const [stage, kind, args, message] of bad) assert.equal(planRun(stage, kind, args, ctx), message, `${stage} ${kind} ${args.join(' ')}`);
 });

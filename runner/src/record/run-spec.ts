@@ -11,6 +11,12 @@
  *   p2 bench <nclis> <wload> <nservers> <manager>   -> bench/bench-<nclis>-<wload>-<nservers>.log
  *   p3 fuzz <server_rf 1|3|5|7|9> <crashing yes|no> <managers>  -> fuzz/fuzz-<rf>-<crashing>.log
  *   p3 bench <nclis> <wload> <server_rf> <managers>             -> bench/bench-<nclis>-<wload>-<rf>.log
+ *   p3 testcase <num 1..4>                                      -> tests/test<num>.log
+ *   p3 nemesis <duration> <faults> <seed|''>                    -> nemesis/nemesis-<duration>s-<seed>.log
+ *
+ * Every p3 log opens with the run's topology (topology.ts): the local cluster in the cluster
+ * folder when its managers are the ones given (the nemesis's always is), else the managers
+ * and the servers of their map; the testcase prints its own cluster's.
  *
  * `conflict` follows the template: any value other than `no` means shared keys. A value
  * other than yes/no is logged under the `yes` name (labels stay the report's), and the
@@ -22,6 +28,7 @@ import { SERVER_RFS } from '../../../kvstore/src/cluster/service-args';
 import { AddressError, parseAddress } from '../../../kvstore/src/wire/address';
 import { WORKLOAD_NAMES } from '../bench/workload';
 import { FAULT_JOURNAL_FILE } from '../faults/fault-journal';
+import { NEMESIS_FAULTS } from '../faults/nemesis-schedule';
 
 export interface RunContext {
   /** The stage's results folder, e.g. /tmp/madkv-p1. */
@@ -34,6 +41,17 @@ export interface RunContext {
   just: string;
   /** Extra runner flags for fuzz and bench (MADKV_RUNNER_ARGS), e.g. ['--seed', '7']. */
   runnerArgs: string[];
+  /** p3: the local cluster's folder (its fault journal, its layout; the nemesis's target). Default <results>/cluster. */
+  clusterDir?: string;
+  /** p3 nemesis: the seed used when none is given (chosen by the caller, so this stays pure). */
+  freshSeed?: number;
+}
+
+/** What the recorder looks up before the run to write the topology at the top of the log. */
+export interface TopologySource {
+  /** The managers' client addresses the run was given (compared with the local cluster's). */
+  managers: string[];
+  clusterDir: string;
 }
 
 export interface RunPlan {
@@ -49,12 +67,16 @@ export interface RunPlan {
    * though it exits non-zero. Without it, only exit status 0 counts as complete.
    */
   verdict?: RegExp;
+  /** p3 fuzz, bench, nemesis: the topology to find and write first (the testcase prints its own). */
+  topology?: TopologySource;
+  /** p3 nemesis: after it completes, the verdict of a fuzz run beside it on the same cluster is appended. */
+  fuzzBeside?: { clusterDir: string; fuzzDir: string };
 }
 
 const FUZZ_VERDICT = /Fuzz testing result:/;
 
 export const STAGES = ['p1', 'p2', 'p3'] as const;
-export const KINDS = ['testcase', 'fuzz', 'bench'] as const;
+export const KINDS = ['testcase', 'fuzz', 'bench', 'nemesis'] as const;
 
 /** Shared keys the fuzzer uses with --conflict (its default --num-keys is 5). */
 const SHARED_KEYS = 'key00000..key00004';
@@ -84,7 +106,12 @@ const USAGE: Record<string, string[]> = {
   'p2 bench': ['nclis', 'wload', 'nservers', 'manager'],
   'p3 fuzz': ['server_rf', 'crashing', 'managers'],
   'p3 bench': ['nclis', 'wload', 'server_rf', 'managers'],
+  'p3 testcase': ['num'],
+  'p3 nemesis': ['duration', 'faults', 'seed'],
 };
+
+/** The p3 scenarios `p3 testcase` runs (kvstore/src/testcases/p3-scenarios.ts). */
+const P3_TESTCASES = 4;
 
 const P1_TESTCASES = 5;
 
@@ -152,25 +179,65 @@ const PLANNERS: Record<string, (a: readonly string[], ctx: RunContext) => RunPla
     const r = replicationFactor(rf!);
     const c = yesNo('crashing', crashing!);
     // As in p2: the faults the local cluster's recipes inject go to the log.
-    const journal = path.join(ctx.results, 'cluster', FAULT_JOURNAL_FILE);
+    const clusterDir = p3ClusterDir(ctx);
+    const journal = path.join(clusterDir, FAULT_JOURNAL_FILE);
+    const list = addressList('managers', managers!);
     return {
       logFile: path.join(ctx.results, 'fuzz', `fuzz-${r}-${c}.log`),
-      command: runner(ctx, ['fuzz', '--num-clis', '5', '--conflict', '--fault-journal', journal], ['p3::client', addressList('managers', managers!)]),
+      command: runner(ctx, ['fuzz', '--num-clis', '5', '--conflict', '--fault-journal', journal], ['p3::client', list]),
       notes: [],
       verdict: FUZZ_VERDICT,
+      topology: { managers: list.split(',').map((s) => s.trim()), clusterDir },
     };
   },
   'p3 bench': ([nclis, wload, rf, managers], ctx) => {
     const n = integer('nclis', nclis!, 1);
     const w = workload(wload!);
     const r = replicationFactor(rf!);
+    const list = addressList('managers', managers!);
     return {
       logFile: path.join(ctx.results, 'bench', `bench-${n}-${w}-${r}.log`),
-      command: runner(ctx, ['bench', '--num-clis', String(n), '--workload', w], ['p3::client', addressList('managers', managers!)]),
+      command: runner(ctx, ['bench', '--num-clis', String(n), '--workload', w], ['p3::client', list]),
       notes: [],
+      topology: { managers: list.split(',').map((s) => s.trim()), clusterDir: p3ClusterDir(ctx) },
+    };
+  },
+  'p3 testcase': ([num], ctx) => {
+    const n = integer('num', num!, 1, P3_TESTCASES);
+    return {
+      logFile: path.join(ctx.results, 'tests', `test${n}.log`),
+      command: [ctx.node, path.join(ctx.root, 'dist', 'runner', 'src', 'scenarios', 'p3-testcase.js'), String(n)],
+      notes: [],
+      verdict: new RegExp(`p3 testcase ${n}: (PASSED|FAILED)`),
+    };
+  },
+  'p3 nemesis': ([duration, faults, seed], ctx) => {
+    const d = integer('duration', duration!, 1);
+    const kinds = faultList(faults!);
+    const s = seed === '' ? ctx.freshSeed : Number(seed);
+    if (s === undefined || !/^\d{0,15}$/.test(seed!) || !Number.isSafeInteger(s)) throw new ArgumentError(`seed must be a non-negative integer (or empty for a random one), got '${seed}'`);
+    const clusterDir = p3ClusterDir(ctx);
+    return {
+      logFile: path.join(ctx.results, 'nemesis', `nemesis-${d}s-${s}.log`),
+      command: [ctx.node, path.join(ctx.root, 'dist', 'runner', 'src', 'main.js'), 'nemesis', '--cluster', clusterDir, '--duration', String(d), '--faults', kinds, '--seed', String(s)],
+      notes: [],
+      verdict: /nemesis done:/,
+      topology: { managers: [], clusterDir },
+      fuzzBeside: { clusterDir, fuzzDir: path.join(ctx.results, 'fuzz') },
     };
   },
 };
+
+function p3ClusterDir(ctx: RunContext): string {
+  return path.resolve(ctx.clusterDir ?? path.join(ctx.results, 'cluster'));
+}
+
+function faultList(text: string): string {
+  const kinds = text.split(',').map((f) => f.trim());
+  const unknown = kinds.find((k) => !(NEMESIS_FAULTS as readonly string[]).includes(k));
+  if (unknown !== undefined) throw new ArgumentError(`faults: expected a comma-separated list of ${NEMESIS_FAULTS.join(', ')}, got '${text}'`);
+  return kinds.join(',');
+}
 
 class ArgumentError extends Error {}
 
