@@ -14,6 +14,8 @@
  *   npm run bench:p3 -- throughput --clients 10,50,200 --seconds 10 [--no-etcd]
  *   npm run bench:p3 -- failover --kills 20
  *   npm run bench:p3 -- restart --keys 1000000
+ *   node --cpu-prof dist/runner/src/scenarios/p3-bench.js throughput --no-etcd --cpu-prof <dir>
+ *                                                      (profiles of the clients and of every node)
  *
  * Each writes `<results>/perf/<name>.json` (results.ts has the shapes); results defaults to
  * `<MADKV_RESULTS_ROOT or /tmp>/madkv-p3`. Every process it starts is stopped when it ends,
@@ -52,6 +54,7 @@ async function main(): Promise<number> {
     .option('seconds', { type: 'number', default: 10, describe: 'throughput: measured seconds per client count and operation' })
     .option('warmup', { type: 'number', default: 1, describe: 'throughput: seconds of warm-up before each measurement' })
     .option('etcd', { type: 'boolean', default: true, describe: 'throughput: measure etcd too (--no-etcd: ours alone)' })
+    .option('cpu-prof', { type: 'string', describe: 'throughput: run our nodes under node --cpu-prof, profiles into this folder (run bench:p3 itself with node --cpu-prof for the clients)' })
     .option('kills', { type: 'number', default: 20, describe: 'failover: leader kills' })
     .option('keys', { type: 'number', default: 1_000_000, describe: 'restart: keys to load' })
     .option('snapshot-every', { type: 'number', describe: "restart: the replicas' --snapshot-every (default: the program's)" })
@@ -76,7 +79,7 @@ async function main(): Promise<number> {
   const save = (r: PerfResult): void => console.log(`-> ${writeResult(args.results, r)}`);
   try {
     if (what === 'throughput' || what === 'all') {
-      save(await throughputBench({ clients: positiveList(args.clients, '--clients'), seconds: args.seconds, warmupSeconds: args.warmup, managers: args.managers, etcd: args.etcd, teardown }));
+      save(await throughputBench({ clients: positiveList(args.clients, '--clients'), seconds: args.seconds, warmupSeconds: args.warmup, managers: args.managers, etcd: args.etcd, teardown, ...(args['cpu-prof'] !== undefined ? { cpuProfDir: args['cpu-prof'] } : {}) }));
     }
     if (what === 'failover' || what === 'all') save(await failoverBench({ kills: args.kills, managers: args.managers, teardown }));
     if (what === 'restart' || what === 'all') {

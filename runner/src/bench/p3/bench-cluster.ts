@@ -67,6 +67,8 @@ export interface BenchClusterOptions {
   teardown: Teardown;
   /** Environment of the nodes (MADKV_RUN_DIR, …). */
   env?: NodeJS.ProcessEnv;
+  /** Run every node under `node --cpu-prof`, writing its profile here when it stops (they are stopped by SIGTERM then, not SIGKILL). */
+  cpuProfDir?: string;
 }
 
 export interface BenchCluster {
@@ -81,7 +83,7 @@ export async function startBenchCluster(o: BenchClusterOptions): Promise<BenchCl
   let cluster: LocalCluster | undefined;
   let keepDir = false;
   const stop = o.teardown.add(async () => {
-    if (cluster !== undefined) await cluster.stopAll('SIGKILL');
+    if (cluster !== undefined) await cluster.stopAll(o.cpuProfDir === undefined ? 'SIGKILL' : 'SIGTERM');
     if (keepDir) process.stderr.write(`the cluster's folder (node logs in <node>.log) is kept: ${dir}\n`);
     else fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -90,7 +92,7 @@ export async function startBenchCluster(o: BenchClusterOptions): Promise<BenchCl
       dir: path.join(dir, 'cluster'),
       stage: 'p3-bench',
       shape: { managers: o.managers, partitions: 1, rf: o.rf },
-      env: o.env ?? {},
+      env: { ...o.env, ...(o.cpuProfDir === undefined ? {} : { NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(o.cpuProfDir)}`.trim() }) },
       proxies: false,
       ...(o.serverArgs ? { serverArgs: o.serverArgs } : {}),
     });

@@ -28,6 +28,8 @@ export interface ThroughputOptions {
   etcd: boolean;
   teardown: Teardown;
   env?: NodeJS.ProcessEnv;
+  /** Profile our nodes (node --cpu-prof) into this folder. */
+  cpuProfDir?: string;
 }
 
 const RF = 3;
@@ -61,7 +63,7 @@ async function phases(o: ThroughputOptions, label: string, open: (n: number) => 
 }
 
 async function measureOurs(o: ThroughputOptions): Promise<Figures> {
-  const bench: BenchCluster = await startBenchCluster({ managers: o.managers, rf: RF, teardown: o.teardown, ...(o.env ? { env: o.env } : {}) });
+  const bench: BenchCluster = await startBenchCluster({ managers: o.managers, rf: RF, teardown: o.teardown, ...(o.env ? { env: o.env } : {}), ...(o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}) });
   let ok = false;
   try {
     const managers = parseAddressList(bench.cluster.managerAddresses.join(','));
