@@ -56,6 +56,7 @@ async function main(): Promise<number> {
     .option('etcd', { type: 'boolean', default: true, describe: 'throughput: measure etcd too (--no-etcd: ours alone)' })
     .option('cpu-prof', { type: 'string', describe: 'throughput: run our nodes under node --cpu-prof, profiles into this folder (run bench:p3 itself with node --cpu-prof for the clients)' })
     .option('kills', { type: 'number', default: 20, describe: 'failover: leader kills' })
+    .option('leader-search', { type: 'boolean', default: true, describe: "failover: the client's short leader-search backoff (--no-leader-search: the single-server one, to compare)" })
     .option('keys', { type: 'number', default: 1_000_000, describe: 'restart: keys to load' })
     .option('snapshot-every', { type: 'number', describe: "restart: the replicas' --snapshot-every (default: the program's)" })
     .option('load-clients', { type: 'number', default: 4, describe: 'restart: clients loading the keys' })
@@ -81,7 +82,7 @@ async function main(): Promise<number> {
     if (what === 'throughput' || what === 'all') {
       save(await throughputBench({ clients: positiveList(args.clients, '--clients'), seconds: args.seconds, warmupSeconds: args.warmup, managers: args.managers, etcd: args.etcd, teardown, ...(args['cpu-prof'] !== undefined ? { cpuProfDir: args['cpu-prof'] } : {}) }));
     }
-    if (what === 'failover' || what === 'all') save(await failoverBench({ kills: args.kills, managers: args.managers, teardown }));
+    if (what === 'failover' || what === 'all') save(await failoverBench({ kills: args.kills, managers: args.managers, teardown, noLeaderSearch: !args['leader-search'] }));
     if (what === 'restart' || what === 'all') {
       save(
         await restartBench({

@@ -6,6 +6,7 @@
  * kill waits until it has applied everything the new leader had committed.
  */
 import { ReplicatedClient } from '../../../../kvstore/src/client/replicated-client';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../../kvstore/src/client/retry-policy';
 import { parseAddressList } from '../../../../kvstore/src/wire/address';
 import { percentile } from '../closed-loop';
 import { type Teardown, nodeStatus, startBenchCluster, waitApplied } from './bench-cluster';
@@ -17,6 +18,8 @@ export interface FailoverOptions {
   teardown: Teardown;
   /** Extra arguments for the replicas (e.g. --tick-ms). */
   serverArgs?: string[];
+  /** The client retries with the single-server backoff instead of the leader-search one (to compare). */
+  noLeaderSearch?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -34,10 +37,12 @@ interface Watch {
 }
 
 export async function failoverBench(o: FailoverOptions): Promise<FailoverResult> {
-  console.log(`failover: rf ${RF}, 1 partition, ${o.managers} manager replicas; ${o.kills} leader kills (SIGKILL), one client writing continuously${o.serverArgs?.length ? `; replicas: ${o.serverArgs.join(' ')}` : ''}`);
+  console.log(`failover: rf ${RF}, 1 partition, ${o.managers} manager replicas; ${o.kills} leader kills (SIGKILL), one client writing continuously${o.noLeaderSearch ? ' (retrying with the single-server backoff, not the leader search)' : ''}${o.serverArgs?.length ? `; replicas: ${o.serverArgs.join(' ')}` : ''}`);
   const bench = await startBenchCluster({ managers: o.managers, rf: RF, teardown: o.teardown, ...(o.serverArgs ? { serverArgs: o.serverArgs } : {}), ...(o.env ? { env: o.env } : {}) });
   const { cluster } = bench;
-  const client = new ReplicatedClient(parseAddressList(cluster.managerAddresses.join(',')));
+  const { leaderSearch: _unused, ...singleServer } = DEFAULT_RETRY_POLICY;
+  const policy: RetryPolicy = o.noLeaderSearch ? singleServer : DEFAULT_RETRY_POLICY;
+  const client = new ReplicatedClient(parseAddressList(cluster.managerAddresses.join(',')), policy);
   let acked = 0;
   let running = true;
   let watch: Watch | undefined;
