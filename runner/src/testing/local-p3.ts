@@ -53,11 +53,12 @@ export interface TestClusterOptions {
   serverArgs?: string[];
   programs?: P3LayoutOptions['programs'];
   detached?: boolean;
+  nodeArgs?: string[];
 }
 
 export async function startTestCluster(o: TestClusterOptions): Promise<LocalCluster> {
   const proxies = o.proxies ?? true;
-  const options: StartOptions = { detached: o.detached ?? false, env: o.env };
+  const options: StartOptions = { detached: o.detached ?? false, env: o.env, ...(o.nodeArgs ? { nodeArgs: o.nodeArgs } : {}) };
   return LocalCluster.startReplicated(
     {
       stage: o.stage,

@@ -92,7 +92,8 @@ export async function startBenchCluster(o: BenchClusterOptions): Promise<BenchCl
       dir: path.join(dir, 'cluster'),
       stage: 'p3-bench',
       shape: { managers: o.managers, partitions: 1, rf: o.rf },
-      env: { ...o.env, ...(o.cpuProfDir === undefined ? {} : { NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(o.cpuProfDir)}`.trim() }) },
+      env: o.env ?? {},
+      ...(o.cpuProfDir === undefined ? {} : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(o.cpuProfDir)}`] }),
       proxies: false,
       ...(o.serverArgs ? { serverArgs: o.serverArgs } : {}),
     });
