@@ -88,7 +88,7 @@ export function writeResult(resultsDir: string, result: PerfResult): string {
   return file;
 }
 
-/** Rounds a figure for the JSON files: ops/s to integers, ms and ratios to 3 significant decimals. */
+/** Rounds a figure for the JSON files to `decimals` decimal places. */
 export function round(n: number, decimals = 2): number {
   const f = 10 ** decimals;
   return Math.round(n * f) / f;
