@@ -182,6 +182,22 @@ test('a leader that goes down: the client moves on to the next replica, followin
   assert.deepEqual(await cl.leaderGuesses(), [2]);
 });
 
+test('while a group elects, the client looks for the new leader with the short leader-search backoff, not the long one', async () => {
+  const c = await cluster(1, 3);
+  const g = c.partitions[0]!;
+  // The long backoff would pause 2.5 to 7.5 s: the put could not finish in time with it.
+  const cl = client(c, [], { backoff: { initialMs: 5000, maxMs: 5000 }, leaderSearch: { initialMs: 10, maxMs: 50 } });
+  await cl.put('x', '1');
+  await g.stop(0);
+  g.leader = undefined;
+  g.hintless = true;
+  const put = cl.put('x', '2');
+  await sleep(300);
+  g.leader = 2;
+  g.hintless = false;
+  assert.equal(await within(put, 2000), true, 'the new leader is found within a short pause');
+});
+
 test('a replica answering unavailable (leadership lost before commit) is left for the next one', async () => {
   const c = await cluster(1, 3);
   const g = c.partitions[0]!;

@@ -16,6 +16,9 @@
  * its sequence number across retries, leader changes and restarts, and the partition's
  * replicated dedup table answers a retry with the first result.
  *
+ * Retries go to the next replica after a pause of the policy's `leaderSearch` backoff (short:
+ * a group has a new leader within its election timeout), or `backoff` if it has none.
+ *
  * SCAN: every partition at once, page by page from its leader, each page retried on its
  * own (a partition without a leader stalls the SCAN until it has one), and the sorted
  * page streams merged. Not atomic across partitions, as the specs allow: each pair comes
@@ -51,9 +54,12 @@ export class ReplicatedClient extends KvClientBase {
   private routing: Promise<Routing> | undefined;
   private closed = false;
 
+  private readonly policy: RetryPolicy;
+
   /** `managers`: every manager replica's client address, by replica id. */
-  constructor(managers: readonly Address[], private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY) {
+  constructor(managers: readonly Address[], policy: RetryPolicy = DEFAULT_RETRY_POLICY) {
     super();
+    this.policy = policy.leaderSearch === undefined ? policy : { ...policy, backoff: policy.leaderSearch };
     if (managers.length === 0) throw new RangeError('give at least one manager address');
     this.managers = new ReplicaRoute(managers.map((a) => this.channelTo(formatAddress(a), a)));
   }

@@ -45,6 +45,8 @@ export interface StartOptions {
   /** Extra arguments for every p2 server (e.g. a small --snapshot-every in tests). */
   serverArgs?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Options for node itself before each program (e.g. --cpu-prof for a profile). */
+  nodeArgs?: string[];
 }
 
 const LISTEN_TIMEOUT_MS = 15_000;
@@ -512,7 +514,7 @@ export class LocalCluster {
     const logFile = this.logFile(node);
     const from = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
     const fd = fs.openSync(logFile, 'a');
-    const child = spawn(process.execPath, [path.join(repoRoot(), spec.program), ...spec.args], {
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), path.join(repoRoot(), spec.program), ...spec.args], {
       stdio: ['ignore', fd, fd],
       detached: this.options.detached,
       env: { ...process.env, ...this.options.env },

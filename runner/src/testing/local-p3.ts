@@ -53,6 +53,7 @@ export interface TestClusterOptions {
   serverArgs?: string[];
   programs?: P3LayoutOptions['programs'];
   detached?: boolean;
+  nodeArgs?: string[];
 }
 
 /**
@@ -72,7 +73,7 @@ export async function startTestCluster(o: TestClusterOptions): Promise<LocalClus
 
 async function startOnFreePorts(o: TestClusterOptions): Promise<LocalCluster> {
   const proxies = o.proxies ?? true;
-  const options: StartOptions = { detached: o.detached ?? false, env: o.env };
+  const options: StartOptions = { detached: o.detached ?? false, env: o.env, ...(o.nodeArgs ? { nodeArgs: o.nodeArgs } : {}) };
   return LocalCluster.startReplicated(
     {
       stage: o.stage,
