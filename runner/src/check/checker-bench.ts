@@ -15,6 +15,10 @@
  * Targets: on every shape, check time within 1x the other checker's and peak RSS within 2x;
  * a hopeless history ends UNKNOWN at its time limit with peak RSS under 1 GB.
  *
+ * Peak RSS is printed raw (the target is judged on it) and, beside it, above each checker's
+ * idle baseline: the peak of the same command on an empty history, measured at the start of
+ * the run (Node's runtime alone holds about 60 MB before any history is read; Go's, 2 MB).
+ *
  *   npm run bench:checker                       all shapes, 3 rounds
  *   BENCH_ROUNDS=5 BENCH_SHAPES=pending-10,widened npm run bench:checker
  */
@@ -114,6 +118,11 @@ const range = (xs: number[], digits: number): string => {
   const hi = Math.max(...xs).toFixed(digits);
   return lo === hi ? lo : `${lo}-${hi}`;
 };
+async function repeat(times: number, run: () => Promise<Run>): Promise<number[]> {
+  const peaks: number[] = [];
+  for (let i = 0; i < times; i++) peaks.push((await run()).peakMb);
+  return peaks;
+}
 const verdicts = (runs: Run[]): string => [...new Set(runs.map((r) => r.verdict))].join('/');
 
 function cases(): BenchCase[] {
@@ -151,7 +160,12 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   let targetsMet = true;
   try {
+    const emptyFile = path.join(dir, 'empty.jsonl');
+    fs.writeFileSync(emptyFile, '');
+    const idleOurs = median(await repeat(rounds, () => runOurs(emptyFile, 10)));
+    const idleTheirs = other === undefined ? undefined : median(await repeat(rounds, () => runOther(other, emptyFile, 10)));
     console.log(`runner check, ${rounds} round(s) per shape${other === undefined ? '; no PORCUPINE_CHECK given: beside ours, the figures Porcupine reached on histories of the same shapes earlier (not in this run)' : `; compared in the same run with ${other}`}`);
+    console.log(`idle baseline (peak RSS on an empty history): ours ${idleOurs.toFixed(0)} MB${idleTheirs === undefined ? '' : `, other ${idleTheirs.toFixed(0)} MB`}`);
     for (const c of cases()) {
       const file = path.join(dir, `${c.name}.jsonl`);
       fs.writeFileSync(file, c.history.map(formatHistoryLine).join('\n') + '\n');
@@ -170,7 +184,10 @@ async function main(): Promise<void> {
       if (theirs.length > 0) {
         const timeRatio = median(oursCheck) / median(theirs.map((r) => r.checkSeconds));
         const memRatio = median(oursPeak) / median(theirs.map((r) => r.peakMb));
-        comparison = `${verdicts(theirs)} ${range(theirs.map((r) => r.checkSeconds), 2)} s (wall ${range(theirs.map((r) => r.wallSeconds), 2)}), ${range(theirs.map((r) => r.peakMb), 0)} MB | x${timeRatio.toFixed(2)} time, x${memRatio.toFixed(2)} RSS`;
+        const aboveOurs = median(oursPeak) - idleOurs;
+        const aboveTheirs = median(theirs.map((r) => r.peakMb)) - (idleTheirs ?? 0);
+        const aboveRatio = aboveTheirs > 0 ? `x${(aboveOurs / aboveTheirs).toFixed(2)}` : 'n/a';
+        comparison = `${verdicts(theirs)} ${range(theirs.map((r) => r.checkSeconds), 2)} s (wall ${range(theirs.map((r) => r.wallSeconds), 2)}), ${range(theirs.map((r) => r.peakMb), 0)} MB | x${timeRatio.toFixed(2)} time, x${memRatio.toFixed(2)} RSS; above idle: ours ${aboveOurs.toFixed(0)} MB, other ${aboveTheirs.toFixed(0)} MB, ${aboveRatio}`;
         const theyGaveUp = theirs.every((r) => r.verdict === 'UNKNOWN');
         met = theyGaveUp ? ours.every((r) => !r.verdict.startsWith('crashed')) && Math.max(...oursPeak) < 1024 : timeRatio <= 1 && memRatio <= 2;
       } else {

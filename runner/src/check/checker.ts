@@ -16,7 +16,7 @@
  * undecided (UNKNOWN), never a crash.
  */
 import type { HistoryOp } from './history';
-import { ABSENT, CODE_GET, CODE_PUT, CODE_READ, CODE_SWAP, type KeyHistory, UNKNOWN, mergeUnreadValues, splitByKey } from './kv-model';
+import { ABSENT, CODE_GET, CODE_READ, CODE_SWAP, type KeyHistory, UNKNOWN, type ValueUse, representatives, splitByKey, valueUse } from './kv-model';
 import { MemoBudget } from './memo';
 import { RegisterSearch, type SearchStatus } from './register-search';
 import { type SearchRunner, type Violation, explainFailure, showValue } from './witness';
@@ -193,9 +193,10 @@ export class CheckRun {
   }.bind(this);
 
   private *checkKey(kh: KeyHistory, coarse: { violation?: () => Violation }): Generator<void, KeyOutcome> {
-    const never = checkNeverWritten(kh);
+    const use = valueUse(kh.ops, kh.values.maxId);
+    const never = checkNeverWritten(kh, use);
     if (never !== undefined) return { kind: 'violation', violation: never };
-    const search = new RegisterSearch(kh.ops, [ABSENT], { budget: this.budget, valueMap: mergeUnreadValues(kh.ops, kh.values.maxId) });
+    const search = new RegisterSearch(kh.ops, [ABSENT], { budget: this.budget, valueMap: representatives(use.read) });
     let r: SearchStatus;
     try {
       r = yield* this.runSearch(search);
@@ -239,13 +240,13 @@ export function checkScanShapes(history: readonly HistoryOp[]): Violation[] {
 }
 
 /** A read (or SWAP) of a value that no operation ever wrote to the key can never be ordered. */
-function checkNeverWritten(kh: KeyHistory): Violation | undefined {
+function checkNeverWritten(kh: KeyHistory, use: ValueUse): Violation | undefined {
+  const { written, read } = use;
+  let any = false;
+  for (let v = ABSENT + 1; v < read.length && !any; v++) any = read[v] === 1 && written[v] !== 1;
+  if (!any) return undefined;
+  // Some value is read but never written: name the first operation that reads one.
   const ops = kh.ops;
-  const written = new Uint8Array(kh.values.maxId + 1);
-  for (let i = 0; i < ops.length; i++) {
-    const c = ops.code[i]!;
-    if (c === CODE_PUT || c === CODE_SWAP) written[ops.arg[i]!] = 1;
-  }
   for (let i = 0; i < ops.length; i++) {
     const c = ops.code[i]!;
     const out = ops.out[i]!;

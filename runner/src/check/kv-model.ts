@@ -144,6 +144,28 @@ export function isRead(op: KeyOp): boolean {
   return op.kind === 'GET' || op.kind === 'READ';
 }
 
+/** Which value ids of a key some operation writes (PUT, SWAP) and which some operation reads (GET, READ, SWAP's old value). */
+export interface ValueUse {
+  written: Uint8Array;
+  read: Uint8Array;
+}
+
+/** Both flags in one pass over the key's operations. */
+export function valueUse(ops: KeyOps, maxId: number): ValueUse {
+  const written = new Uint8Array(maxId + 1);
+  const read = new Uint8Array(maxId + 1);
+  const codes = ops.code;
+  const outs = ops.out;
+  const args = ops.arg;
+  for (let i = 0; i < ops.length; i++) {
+    const c = codes[i]!;
+    const out = outs[i]!;
+    if (c === CODE_PUT || c === CODE_SWAP) written[args[i]!] = 1;
+    if ((c === CODE_GET || c === CODE_READ || c === CODE_SWAP) && out !== UNKNOWN) read[out] = 1;
+  }
+  return { written, read };
+}
+
 /**
  * Values of a key that no operation ever reads (no GET, READ or SWAP returns them) can be told
  * apart from "absent" but never from each other: merging them into one value changes no
@@ -151,12 +173,12 @@ export function isRead(op: KeyOp): boolean {
  * 0..maxId, its representative (itself for ABSENT and for values something reads).
  */
 export function mergeUnreadValues(ops: KeyOps, maxId: number): Int32Array {
-  const read = new Uint8Array(maxId + 1);
-  for (let i = 0; i < ops.length; i++) {
-    const c = ops.code[i]!;
-    const out = ops.out[i]!;
-    if ((c === CODE_GET || c === CODE_READ || c === CODE_SWAP) && out !== UNKNOWN) read[out] = 1;
-  }
+  return representatives(valueUse(ops, maxId).read);
+}
+
+/** mergeUnreadValues, given which values are read (`read[v]` is 1). */
+export function representatives(read: Uint8Array): Int32Array {
+  const maxId = read.length - 1;
   const merged = maxId + 1;
   const map = new Int32Array(maxId + 1);
   for (let v = 0; v <= maxId; v++) map[v] = v === ABSENT || read[v] === 1 ? v : merged;
@@ -226,6 +248,11 @@ function lowerBound(keys: readonly string[], k: string): number {
   return lo;
 }
 
+function isSortedByKey(pairs: ReadonlyArray<readonly [string, string]>): boolean {
+  for (let i = 1; i < pairs.length; i++) if (!(pairs[i - 1]![0] < pairs[i]![0])) return false;
+  return true;
+}
+
 /**
  * The keys the history "knows": those of single-key operations and the bounds of SCANs.
  * A SCAN may return other keys (left in the store by earlier runs); those are not checked.
@@ -279,10 +306,22 @@ export function splitByKey(history: readonly HistoryOp[]): KeyHistory[] {
       }
       case 'SCAN': {
         if (pending || op.result === null || op.start > op.end) break;
-        const returned = new Map(op.result);
+        const pairs = op.result;
+        // Pairs come sorted by key (a SCAN that breaks this is reported on its own): one walk
+        // along both lists finds each known key's pair. Unsorted ones are looked up instead.
+        const returned = isSortedByKey(pairs) ? undefined : new Map(pairs);
+        let p = 0;
         for (let i = lowerBound(keys, op.start); i < keys.length && keys[i]! <= op.end; i++) {
-          const kh = perKey.get(keys[i]!)!;
-          kh.ops.push(op.call, ret, CODE_READ, ABSENT, kh.values.id(returned.get(keys[i]!) ?? null), source, 0);
+          const key = keys[i]!;
+          let value: string | null = null;
+          if (returned !== undefined) {
+            value = returned.get(key) ?? null;
+          } else {
+            while (p < pairs.length && pairs[p]![0] < key) p++;
+            if (p < pairs.length && pairs[p]![0] === key) value = pairs[p]![1];
+          }
+          const kh = perKey.get(key)!;
+          kh.ops.push(op.call, ret, CODE_READ, ABSENT, kh.values.id(value), source, 0);
         }
         break;
       }

@@ -600,72 +600,92 @@ interface EncodedOps {
 function encodeOps(ops: KeyOps, map: Int32Array | undefined): EncodedOps {
   const total = ops.length;
   const order = sortIndicesBy(ops.call.subarray(0, total));
-  const e: EncodedOps = {
-    n: 0,
-    listIndex: new Int32Array(total),
-    kind: new Int8Array(total),
-    arg: new Int32Array(total),
-    out: new Int32Array(total),
-    required: new Uint8Array(total),
-    optBit: new Int32Array(total),
-    callTime: new Float64Array(total),
-    retTime: new Float64Array(total),
-    reqBelow: new Int32Array(total + 1),
-    maxValue: ABSENT,
-    poolIndex: new Int32Array(0),
-    optionals: new Int32Array(0),
-    returning: new Int32Array(total),
-    returnTimes: new Float64Array(total),
-  };
-  let returning = 0;
-  const optionalAt: number[] = [];
+  // Columns as locals, the value map applied inline: this runs once per key, mostly before
+  // the code is optimised, so every property load and call per operation counts.
+  const listIndex = new Int32Array(total);
+  const kind = new Int8Array(total);
+  const argOf = new Int32Array(total);
+  const outOf = new Int32Array(total);
+  const required = new Uint8Array(total);
+  const optBit = new Int32Array(total);
+  const callTime = new Float64Array(total);
+  const retTime = new Float64Array(total);
+  const reqBelow = new Int32Array(total + 1);
+  const returningAt = new Int32Array(total);
+  const returnTimes = new Float64Array(total);
   const pool = new Int32Array(total);
+  const mapped = map === undefined ? 0 : map.length;
+  const codes = ops.code;
+  const outs = ops.out;
+  const args = ops.arg;
+  const rets = ops.ret;
+  const calls = ops.call;
+  const optional = ops.optional;
+  const optionalAt: number[] = [];
+  let returning = 0;
   let k = 0;
   let n = 0;
-  let optionals = 0;
+  let below = 0;
   let maxValue = ABSENT;
   for (let o = 0; o < total; o++) {
     const x = order[o]!;
-    const c = ops.code[x]!;
+    const c = codes[x]!;
     const read = c === CODE_GET || c === CODE_READ;
-    const ret = ops.ret[x]!;
-    if (ops.out[x] === UNKNOWN) {
+    const ret = rets[x]!;
+    let out = outs[x]!;
+    if (out === UNKNOWN) {
       if (!read) pool[k++] = x;
       continue;
     }
-    const req = ops.optional[x] !== 1 && ret !== Infinity;
+    const req = optional[x] !== 1 && ret !== Infinity;
     if (!req && read) continue;
     const i = n++;
     const kd = c === CODE_PUT ? K_PUT : c === CODE_SWAP ? K_SWAP : c === CODE_DELETE ? K_DELETE : K_READ;
-    const arg = kd === K_PUT || kd === K_SWAP ? representative(map, ops.arg[x]!) : ABSENT;
-    const out = kd === K_SWAP || kd === K_READ ? representative(map, ops.out[x]!) : ops.out[x]!;
-    e.listIndex[i] = x;
-    e.kind[i] = kd;
-    e.arg[i] = arg;
-    e.out[i] = out;
-    if (arg > maxValue) maxValue = arg;
-    if ((kd === K_SWAP || kd === K_READ) && out > maxValue) maxValue = out;
-    e.required[i] = req ? 1 : 0;
-    e.reqBelow[i + 1] = e.reqBelow[i]! + (req ? 1 : 0);
-    if (!req) {
-      if (optionals === MAX_OPTIONAL) throw new Error(`at most ${MAX_OPTIONAL} optional operations that returned`);
-      e.optBit[i] = 1 << optionals++;
+    let arg = ABSENT;
+    if (kd === K_PUT || kd === K_SWAP) {
+      arg = args[x]!;
+      if (arg < mapped) arg = map![arg]!;
+      if (arg > maxValue) maxValue = arg;
+    }
+    if (kd === K_SWAP || kd === K_READ) {
+      if (out < mapped) out = map![out]!;
+      if (out > maxValue) maxValue = out;
+    }
+    listIndex[i] = x;
+    kind[i] = kd;
+    argOf[i] = arg;
+    outOf[i] = out;
+    callTime[i] = calls[x]!;
+    retTime[i] = ret;
+    if (req) {
+      required[i] = 1;
+      below++;
+      returningAt[returning] = i;
+      returnTimes[returning++] = ret;
+    } else {
+      if (optionalAt.length === MAX_OPTIONAL) throw new Error(`at most ${MAX_OPTIONAL} optional operations that returned`);
+      optBit[i] = 1 << optionalAt.length;
       optionalAt.push(i);
     }
-    e.callTime[i] = ops.call[x]!;
-    e.retTime[i] = ret;
-    if (req) {
-      e.returning[returning] = i;
-      e.returnTimes[returning++] = ret;
-    }
+    reqBelow[i + 1] = below;
   }
-  e.returning = e.returning.subarray(0, returning);
-  e.returnTimes = e.returnTimes.subarray(0, returning);
-  e.n = n;
-  e.maxValue = maxValue;
-  e.poolIndex = pool.slice(0, k);
-  e.optionals = Int32Array.from(optionalAt);
-  return e;
+  return {
+    n,
+    listIndex,
+    kind,
+    arg: argOf,
+    out: outOf,
+    required,
+    optBit,
+    callTime,
+    retTime,
+    reqBelow,
+    maxValue,
+    poolIndex: pool.slice(0, k),
+    optionals: Int32Array.from(optionalAt),
+    returning: returningAt.subarray(0, returning),
+    returnTimes: returnTimes.subarray(0, returning),
+  };
 }
 
 /** The required operations by return time, and each one's position in that order. */

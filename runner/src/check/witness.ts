@@ -122,7 +122,7 @@ export function* explainFailure(
   for (const j of cutsBefore(prefix, R)) {
     const before = prefix.slice(0, j);
     const cut = prefix[j]!.call;
-    const values = yield* possibleValuesAt(before, cut, fails);
+    const values = yield* possibleValuesAt(before, cut, search);
     if (values === undefined || values.length === 0) continue;
     const window = windowFrom(prefix, j);
     const r = yield* fails(window, values, valueMap);
@@ -281,7 +281,7 @@ function windowFrom(prefix: TimedOp[], j: number): TimedOp[] {
 function* possibleValuesAt(
   before: TimedOp[],
   cut: number,
-  fails: (ops: TimedOp[], starts: number[], map: Int32Array | undefined) => Generator<void, SearchStatus>,
+  search: (ops: KeyOps, starts: number[], map: Int32Array | undefined) => Generator<void, SearchStatus>,
 ): Generator<void, number[] | undefined> {
   const ops: TimedOp[] = [];
   for (const t of before) {
@@ -306,8 +306,8 @@ function* possibleValuesAt(
   const values: number[] = [];
   for (const v of [...candidates].sort((a, b) => a - b)) {
     const probe: TimedOp = { call: cut, ret: cut, op: { kind: 'READ', arg: ABSENT, out: v, source: -1 } };
-    const withProbe = [...ops, probe];
-    const r = yield* fails(withProbe, [ABSENT], mergeUnreadValues(KeyOps.of(withProbe), Math.max(maxId, v)));
+    const withProbe = KeyOps.of([...ops, probe]);
+    const r = yield* search(withProbe, [ABSENT], mergeUnreadValues(withProbe, Math.max(maxId, v)));
     if (r === 'linearizable') values.push(v);
     else if (r !== 'not-linearizable') return undefined;
   }
