@@ -19,7 +19,7 @@ rsync remote:
     remote="{{remote}}"
     here="$(pwd -P)"; home="$(cd ~ && pwd -P)"
     case "$here/" in "$home"/?*) rel="${here#"$home"/}" ;; *) rel=madkv ;; esac
-    exclude=(--exclude .git --exclude node_modules/ --exclude dist/ --exclude ycsb/ --exclude 'backer.*' --exclude .venv/ --exclude __pycache__/)
+    exclude=(--exclude .git --exclude node_modules --exclude dist/ --exclude ycsb/ --exclude 'backer.*' --exclude .venv/ --exclude __pycache__/)
     case "$remote" in
         "") echo "error: give the remote as user@host" >&2; exit 2 ;;
         /*|./*|../*) dest="$remote/$rel"; mkdir -p "$dest"; rsync -a --delete "${exclude[@]}" ./ "$dest/" ;;
