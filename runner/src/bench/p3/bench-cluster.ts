@@ -7,9 +7,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseAddress } from '../../../../kvstore/src/wire/address';
 import type { LocalCluster } from '../../cluster/local-cluster';
-import { type NodeStatus, queryStatus } from '../../cluster/node-status';
+import type { NodeStatus } from '../../../../kvstore/src/status/node-status';
+import { queryStatus } from '../../../../kvstore/src/status/query-status';
 import { startTestCluster } from '../../testing/local-p3';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -116,7 +116,7 @@ export async function startBenchCluster(o: BenchClusterOptions): Promise<BenchCl
 
 /** The node's status (throws if it does not answer within `timeoutMs`). */
 export function nodeStatus(cluster: LocalCluster, node: string, timeoutMs = 2000): Promise<NodeStatus> {
-  return queryStatus(parseAddress(cluster.clientAddress(node)), timeoutMs);
+  return queryStatus(cluster.clientAddress(node), timeoutMs);
 }
 
 /** Waits until `node` answers status with applied ≥ `index`; the status it answered. */
