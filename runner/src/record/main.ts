@@ -14,7 +14,7 @@ import type { ClusterLayout } from '../cluster/layout';
 import { fuzzBesideLines } from './fuzz-beside';
 import { type TopologySource, planRun } from './run-spec';
 import { recordRun } from './recorder';
-import { discoverTopology, localClusterTopology, topologyLines } from './topology';
+import { type Topology, discoverTopology, localClusterTopology, rfMismatch, topologyLines } from './topology';
 
 const USAGE = `usage: record [--results <dir>] [--cluster <dir>] <stage> <kind> <args…>
 
@@ -61,7 +61,12 @@ async function main(argv: string[]): Promise<number> {
     freshSeed: randomSeed(),
   });
   if (typeof plan === 'string') return usageError(plan);
-  if (plan.topology !== undefined) plan.notes.push(...(await topologyNotes(plan.topology)));
+  if (plan.topology !== undefined) {
+    const found = await findTopology(plan.topology);
+    const mismatch = plan.topology.rf !== undefined && typeof found !== 'string' ? rfMismatch(plan.topology.rf, found) : undefined;
+    if (mismatch !== undefined) return usageError(mismatch);
+    plan.notes.push(...(await topologyNotes(found)));
+  }
   const started = Date.now();
   const beside = plan.fuzzBeside;
   const epilogue =
@@ -71,16 +76,22 @@ async function main(argv: string[]): Promise<number> {
   return recordRun(plan, root, epilogue);
 }
 
-/** The topology lines at the top of a p3 log (a nemesis names no managers: its cluster's layout). */
-async function topologyNotes(source: TopologySource): Promise<string[]> {
-  const stamp = `Recorded on ${os.hostname()} at ${new Date().toISOString()}`;
+/** The run's topology (a nemesis names no managers: its cluster's layout), or why it is unknown. */
+async function findTopology(source: TopologySource): Promise<Topology | string> {
   try {
-    if (source.managers.length > 0) return [stamp, ...(await topologyLines(await discoverTopology(source.managers, source.clusterDir)))];
+    if (source.managers.length > 0) return await discoverTopology(source.managers, source.clusterDir);
     const layout = JSON.parse(fs.readFileSync(path.join(source.clusterDir, 'cluster.json'), 'utf8')) as ClusterLayout;
-    return [stamp, ...(await topologyLines(localClusterTopology({ ...layout, dir: path.resolve(source.clusterDir) })))];
+    return localClusterTopology({ ...layout, dir: path.resolve(source.clusterDir) });
   } catch (err) {
-    return [stamp, `Topology:  host ${os.hostname()}  (unknown: ${(err as Error).message.split('\n')[0]})`];
+    return (err as Error).message.split('\n')[0]!;
   }
+}
+
+/** The topology lines at the top of a p3 log. */
+async function topologyNotes(found: Topology | string): Promise<string[]> {
+  const stamp = `Recorded on ${os.hostname()} at ${new Date().toISOString()}`;
+  if (typeof found === 'string') return [stamp, `Topology:  host ${os.hostname()}  (unknown: ${found})`];
+  return [stamp, ...(await topologyLines(found))];
 }
 
 function usageError(message: string): number {

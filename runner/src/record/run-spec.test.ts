@@ -69,13 +69,13 @@ test('p3 runs: logs named by replication factor; clients get the managers list; 
     command: [...RUNNER, 'fuzz', '--num-clis', '5', '--conflict', '--fault-journal', '/r/madkv-p3/cluster/faults.jsonl', '--client-just-args', 'p3::client', managers],
     notes: [],
     verdict: /Fuzz testing result:/,
-    topology: { managers: managers.split(','), clusterDir: '/r/madkv-p3/cluster' },
+    topology: { managers: managers.split(','), clusterDir: '/r/madkv-p3/cluster', rf: 5 },
   });
   assert.deepEqual(plan('p3', 'bench', ['10', 'a', '1', managers], p3), {
     logFile: '/r/madkv-p3/bench/bench-10-a-1.log',
     command: [...RUNNER, 'bench', '--num-clis', '10', '--workload', 'a', '--client-just-args', 'p3::client', managers],
     notes: [],
-    topology: { managers: managers.split(','), clusterDir: '/r/madkv-p3/cluster' },
+    topology: { managers: managers.split(','), clusterDir: '/r/madkv-p3/cluster', rf: 1 },
   });
   assert.equal(plan('p3', 'bench', ['30', 'e', '5', '10.0.0.1:3666'], p3).logFile, '/r/madkv-p3/bench/bench-30-e-5.log');
 });
@@ -84,7 +84,7 @@ test('p3 runs in another cluster folder: its fault journal and its layout (for t
   const p3: RunContext = { ...ctx, results: '/r/madkv-p3', clusterDir: '/c/mine' };
   const fuzz = plan('p3', 'fuzz', ['3', 'yes', '127.0.0.1:4666'], p3);
   assert.ok(fuzz.command.includes('/c/mine/faults.jsonl'));
-  assert.deepEqual(fuzz.topology, { managers: ['127.0.0.1:4666'], clusterDir: '/c/mine' });
+  assert.deepEqual(fuzz.topology, { managers: ['127.0.0.1:4666'], clusterDir: '/c/mine', rf: 3 });
   assert.equal(plan('p3', 'bench', ['1', 'b', '3', '127.0.0.1:4666'], p3).topology?.clusterDir, '/c/mine');
 });
 

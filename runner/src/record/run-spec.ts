@@ -52,6 +52,8 @@ export interface TopologySource {
   /** The managers' client addresses the run was given (compared with the local cluster's). */
   managers: string[];
   clusterDir: string;
+  /** p3 fuzz and bench: the replication factor the log is filed under, checked against the cluster's. */
+  rf?: number;
 }
 
 export interface RunPlan {
@@ -187,7 +189,7 @@ const PLANNERS: Record<string, (a: readonly string[], ctx: RunContext) => RunPla
       command: runner(ctx, ['fuzz', '--num-clis', '5', '--conflict', '--fault-journal', journal], ['p3::client', list]),
       notes: [],
       verdict: FUZZ_VERDICT,
-      topology: { managers: list.split(',').map((s) => s.trim()), clusterDir },
+      topology: { managers: list.split(',').map((s) => s.trim()), clusterDir, rf: r },
     };
   },
   'p3 bench': ([nclis, wload, rf, managers], ctx) => {
@@ -199,7 +201,7 @@ const PLANNERS: Record<string, (a: readonly string[], ctx: RunContext) => RunPla
       logFile: path.join(ctx.results, 'bench', `bench-${n}-${w}-${r}.log`),
       command: runner(ctx, ['bench', '--num-clis', String(n), '--workload', w], ['p3::client', list]),
       notes: [],
-      topology: { managers: list.split(',').map((s) => s.trim()), clusterDir: p3ClusterDir(ctx) },
+      topology: { managers: list.split(',').map((s) => s.trim()), clusterDir: p3ClusterDir(ctx), rf: r },
     };
   },
   'p3 testcase': ([num], ctx) => {

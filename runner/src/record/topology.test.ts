@@ -9,7 +9,7 @@ import { freePort } from '../../../kvstore/src/testing/spawn-node';
 import { errorReply, isRecord, okReply } from '../../../kvstore/src/wire/envelope';
 import type { RpcServer } from '../../../kvstore/src/wire/rpc-server';
 import type { ClusterLayout } from '../cluster/layout';
-import { discoverTopology, localClusterTopology, matchingLocalCluster, topologyLines, whereIs } from './topology';
+import { discoverTopology, localClusterTopology, matchingLocalCluster, rfMismatch, topologyLines, whereIs } from './topology';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-topology-test-'));
 const servers: RpcServer[] = [];
@@ -99,4 +99,14 @@ test('where a node runs: this host for loopback and this machine\'s names, else 
   assert.match(await whereIs('192.0.2.7:1', 300), /^host \S+ \(192\.0\.2\.7\)$/);
   assert.match(await whereIs('no-such-host.invalid:1', 300), /^host no-such-host\.invalid \(unresolved\)$/);
   assert.equal(await whereIs('garbage'), 'unknown host');
+});
+
+test('a run labelled with another replication factor than the cluster has is refused, naming both; an unknown or dead cluster is not judged', () => {
+  const live = localClusterTopology(layout('/tmp/c', ['127.0.0.1:3666']));
+  assert.equal(rfMismatch(1, live), undefined);
+  assert.match(rfMismatch(5, live)!, /^server_rf is 5, but the cluster \(local cluster \/tmp\/c: .*\) has rf 1: .*pass server_rf=1, or start a cluster with rf 5$/);
+  const dead = localClusterTopology(layout('/tmp/c', ['127.0.0.1:3666']), () => false);
+  assert.equal(rfMismatch(5, dead), undefined, 'a layout whose processes are gone');
+  assert.equal(rfMismatch(5, { host: 'h', source: 'managers given; servers unknown: timeout', nodes: [] }), undefined);
+  assert.match(rfMismatch(3, { host: 'h', source: "managers given; servers from the manager group's map: 2 partitions x rf 5", nodes: [], rf: 5 })!, /server_rf is 3, .* has rf 5/);
 });

@@ -40,6 +40,8 @@ export interface Topology {
   host: string;
   source: string;
   nodes: TopologyNode[];
+  /** The servers' replication factor, when the layout or the managers' map says it. */
+  rf?: number;
 }
 
 export const TOPOLOGY_HEADER = 'Topology:';
@@ -68,6 +70,7 @@ export function localClusterTopology(layout: ClusterLayout, alive: (pid: number)
     host: os.hostname(),
     source: `local cluster ${layout.dir}: ${p3.managers} managers, ${p3.partitions} partition${p3.partitions === 1 ? '' : 's'} x rf ${p3.rf}${p3.proxyControl !== undefined ? ', link proxies' : ''}`,
     nodes: nodes.map((n) => ({ ...n, state: state(n.id) })),
+    rf: p3.rf,
   };
 }
 
@@ -165,7 +168,21 @@ export async function discoverTopology(managers: readonly string[], clusterDir: 
     host: os.hostname(),
     source: `managers given; servers from the manager group's map: ${parts} partition${parts === 1 ? '' : 's'} x rf ${rf}`,
     nodes: [...managerNodes(managers), ...serverNodes(map.servers, rf)],
+    rf,
   };
+}
+
+/**
+ * Why a run labelled with replication factor `labelled` must not run against this cluster
+ * (its log would be filed, and reported, under the wrong rf), or undefined when the cluster's
+ * rf is the label's or is not known.
+ */
+export function rfMismatch(labelled: number, t: Topology): string | undefined {
+  if (t.rf === undefined || t.rf === labelled) return undefined;
+  // A saved layout whose processes are all gone says nothing of what runs on its ports now.
+  const local = t.nodes.some((n) => n.state !== undefined);
+  if (local && !t.nodes.some((n) => n.state?.startsWith('pid ') === true)) return undefined;
+  return `server_rf is ${labelled}, but the cluster (${t.source}) has rf ${t.rf}: its log would be filed under the wrong replication factor; pass server_rf=${t.rf}, or start a cluster with rf ${labelled}`;
 }
 
 /** Where an address's host is: `this host`, or `host <name> (<ip>)` resolved both ways (each within timeoutMs). */
