@@ -15,7 +15,7 @@ import { type P3ClusterArgs, p3ServiceCommand } from '../cluster/service-args';
 import type { NodeStatus } from '../status/node-status';
 import { queryStatus } from '../status/query-status';
 import { parseAddress } from '../wire/address';
-import { binPath, freePort, startListening, type StartedServer } from './spawn-node';
+import { binPath, freePort, retryWhilePortTaken, startListening, type StartedServer } from './spawn-node';
 
 export interface P3TestClusterOptions {
   /** Scratch folder: storage (`backer.<node>`) and the pid registry go there. */
@@ -59,14 +59,10 @@ export class P3TestCluster {
    * on other ports, up to three times.
    */
   static async start(options: P3TestClusterOptions): Promise<P3TestCluster> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await P3TestCluster.startOnFreePorts(options);
-      } catch (err) {
-        if (attempt >= 3 || !/EADDRINUSE/.test(String((err as Error).message))) throw err;
-        for (const f of fs.readdirSync(options.dir)) if (f.startsWith('backer.')) fs.rmSync(path.join(options.dir, f), { recursive: true, force: true });
-      }
-    }
+    const removeStorage = (): void => {
+      for (const f of fs.readdirSync(options.dir)) if (f.startsWith('backer.')) fs.rmSync(path.join(options.dir, f), { recursive: true, force: true });
+    };
+    return retryWhilePortTaken(() => P3TestCluster.startOnFreePorts(options), removeStorage);
   }
 
   private static async startOnFreePorts(options: P3TestClusterOptions): Promise<P3TestCluster> {

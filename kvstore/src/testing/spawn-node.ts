@@ -146,3 +146,19 @@ export function runToCompletion(cmd: string, args: string[], input: string, opti
     child.stdin!.end(input);
   });
 }
+
+/**
+ * Runs a start on free ports, again up to `attempts` times while it fails because a port was
+ * taken between being picked and being listened on (other tests pick ports at the same time).
+ * `undo` runs before each new attempt, after a failed one.
+ */
+export async function retryWhilePortTaken<T>(start: () => Promise<T>, undo: () => void = () => undefined, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= attempts || !/EADDRINUSE/.test(String((err as Error).message))) throw err;
+      undo();
+    }
+  }
+}

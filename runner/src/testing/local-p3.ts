@@ -3,7 +3,7 @@
  * store's programs or the stand-in replicas (fake-replica.ts).
  */
 import * as path from 'node:path';
-import { freePort } from '../../../kvstore/src/testing/spawn-node';
+import { freePort, retryWhilePortTaken } from '../../../kvstore/src/testing/spawn-node';
 import { LocalCluster, type StartOptions } from '../cluster/local-cluster';
 import { type P3LayoutOptions, type P3Ports, type P3Shape, linkPairs } from '../cluster/p3-layout';
 
@@ -62,13 +62,7 @@ export interface TestClusterOptions {
  * start is tried again on other ports, up to three times.
  */
 export async function startTestCluster(o: TestClusterOptions): Promise<LocalCluster> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnFreePorts(o);
-    } catch (err) {
-      if (attempt >= 3 || !/EADDRINUSE/.test(String((err as Error).message))) throw err;
-    }
-  }
+  return retryWhilePortTaken(() => startOnFreePorts(o));
 }
 
 async function startOnFreePorts(o: TestClusterOptions): Promise<LocalCluster> {
