@@ -1,26 +1,29 @@
 /**
  * `npm run bench:checker`: `runner check` on the crash shapes (testing/checker-shapes.ts) and
- * on fuzz-sized histories, each as its own process, several rounds: verdict, check time (the
- * time `runner check` reports, start-up and reading the file aside), wall time, peak RSS and
- * the memo's peak.
+ * on fuzz-sized histories, each as its own process, several rounds, compared in the same run
+ * with Porcupine when PORCUPINE_CHECK names a program that checks our history files with it.
  *
- * Compared in the same run with an external checker if PORCUPINE_CHECK names one: it is run
- * as `$PORCUPINE_CHECK <history.jsonl> <timeout-seconds>` on the same file, alternating with
- * ours, and must print its verdict (Ok, Illegal or Unknown; or PASSED, FAILED, UNKNOWN); if it
- * also prints `check_s <seconds>` (its check time without start-up) and `maxrss_mb <n>`, those
- * are used, else its wall time and the peak RSS read from /proc. Without one, the figures a
- * Porcupine-based checker reached on histories of these shapes earlier are printed beside
- * ours, as a yardstick.
+ * The other checker is run as `$PORCUPINE_CHECK <history.jsonl> <timeout-seconds>` on the same
+ * file, alternating with ours, and prints its verdict (Ok, Illegal or Unknown; or PASSED,
+ * FAILED, UNKNOWN), and if it can `parse_s`, `check_s` (seconds reading the file and checking
+ * it) and `maxrss_mb`; else the peak RSS read from /proc is used.
  *
- * Targets: on every shape, check time within 1x the other checker's and peak RSS within 2x;
- * a hopeless history ends UNKNOWN at its time limit with peak RSS under 1 GB.
+ * Start-up aside, measured the same way for both: each command is first run on a history of
+ * one operation (the runtime starting, the program loading, a trivial check); the median wall
+ * time of that is subtracted from the wall time on each shape. So a figure counts reading and
+ * parsing the file, checking it and reporting the verdict: all the work the history causes.
+ * The in-process split (parse, check) is printed beside it. Peak RSS is printed raw and above
+ * each checker's idle peak (the same one-operation run): Node's runtime alone holds about
+ * 60 MB, Go's 2 MB, so on small histories the raw ratio mostly compares runtimes.
  *
- * Peak RSS is printed raw (the target is judged on it) and, beside it, above each checker's
- * idle baseline: the peak of the same command on an empty history, measured at the start of
- * the run (Node's runtime alone holds about 60 MB before any history is read; Go's, 2 MB).
+ * Targets, per shape: time (start-up aside) within 1x the other checker's; peak RSS above the
+ * idle baseline within 2x; when the other gives up (Unknown), ours must end, without crashing,
+ * under 1 GB; the hopeless history ends UNKNOWN at its time limit with peak RSS under 1 GB.
+ * Where both decide, the verdicts must agree. Without PORCUPINE_CHECK, the figures Porcupine
+ * reached earlier on histories of these shapes are printed as a yardstick (no target judged).
  *
- *   npm run bench:checker                       all shapes, 3 rounds
- *   BENCH_ROUNDS=5 BENCH_SHAPES=pending-10,widened npm run bench:checker
+ *   PORCUPINE_CHECK=/path/to/porcupine-check npm run bench:checker      all shapes, 5 rounds
+ *   BENCH_ROUNDS=3 BENCH_SHAPES=pending-10,widened npm run bench:checker
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -32,7 +35,10 @@ import { generateHistory } from '../testing/history-gen';
 
 interface Run {
   verdict: string;
+  /** In-process seconds checking (after reading the file). */
   checkSeconds: number;
+  /** In-process seconds reading and parsing the file, when the checker says. */
+  parseSeconds?: number;
   wallSeconds: number;
   peakMb: number;
   memoMb?: number;
@@ -100,10 +106,12 @@ async function runOther(command: string, file: string, timeoutSeconds: number): 
   const word = /\b(Ok|Illegal|Unknown|PASSED|FAILED|UNKNOWN)\b/.exec(r.stdout)?.[1];
   const verdict = word === undefined ? 'no verdict' : ({ Ok: 'PASSED', Illegal: 'FAILED', Unknown: 'UNKNOWN' } as Record<string, string>)[word] ?? word;
   const check = /check_s\s+([\d.]+)/.exec(r.stdout);
+  const parse = /parse_s\s+([\d.]+)/.exec(r.stdout);
   const rss = /maxrss_mb\s+(\d+)/.exec(r.stdout);
   return {
     verdict,
     checkSeconds: check === null ? r.wallSeconds : Number(check[1]),
+    ...(parse === null ? {} : { parseSeconds: Number(parse[1]) }),
     wallSeconds: r.wallSeconds,
     peakMb: rss === null ? r.polledPeakMb : Math.max(Number(rss[1]), r.polledPeakMb),
   };
@@ -118,12 +126,22 @@ const range = (xs: number[], digits: number): string => {
   const hi = Math.max(...xs).toFixed(digits);
   return lo === hi ? lo : `${lo}-${hi}`;
 };
-async function repeat(times: number, run: () => Promise<Run>): Promise<number[]> {
-  const peaks: number[] = [];
-  for (let i = 0; i < times; i++) peaks.push((await run()).peakMb);
-  return peaks;
-}
 const verdicts = (runs: Run[]): string => [...new Set(runs.map((r) => r.verdict))].join('/');
+
+/** A checker's cost with no real work: the median wall time and peak RSS on a one-operation history. */
+interface Baseline {
+  wallSeconds: number;
+  peakMb: number;
+}
+
+async function baseline(times: number, run: () => Promise<Run>): Promise<Baseline> {
+  const runs: Run[] = [];
+  for (let i = 0; i < times; i++) runs.push(await run());
+  return { wallSeconds: median(runs.map((r) => r.wallSeconds)), peakMb: median(runs.map((r) => r.peakMb)) };
+}
+
+/** Wall time less the start-up baseline (never below 1 ms, so ratios stay finite). */
+const net = (r: Run, b: Baseline): number => Math.max(0.001, r.wallSeconds - b.wallSeconds);
 
 function cases(): BenchCase[] {
   const wanted = process.env['BENCH_SHAPES']?.split(',').map((s) => s.trim());
@@ -153,19 +171,31 @@ function cases(): BenchCase[] {
   return wanted === undefined ? all : all.filter((c) => wanted.includes(c.name));
 }
 
+const decided = (v: string): boolean => v === 'PASSED' || v === 'FAILED';
+
 async function main(): Promise<void> {
-  const rounds = Number(process.env['BENCH_ROUNDS'] ?? '3');
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? '5');
   const other = process.env['PORCUPINE_CHECK'];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-checker-bench-'));
-  const rows: string[][] = [];
-  let targetsMet = true;
+  const missed: string[] = [];
+  const s2 = (x: number): string => x.toFixed(2);
   try {
-    const emptyFile = path.join(dir, 'empty.jsonl');
-    fs.writeFileSync(emptyFile, '');
-    const idleOurs = median(await repeat(rounds, () => runOurs(emptyFile, 10)));
-    const idleTheirs = other === undefined ? undefined : median(await repeat(rounds, () => runOther(other, emptyFile, 10)));
-    console.log(`runner check, ${rounds} round(s) per shape${other === undefined ? '; no PORCUPINE_CHECK given: beside ours, the figures Porcupine reached on histories of the same shapes earlier (not in this run)' : `; compared in the same run with ${other}`}`);
-    console.log(`idle baseline (peak RSS on an empty history): ours ${idleOurs.toFixed(0)} MB${idleTheirs === undefined ? '' : `, other ${idleTheirs.toFixed(0)} MB`}`);
+    const oneFile = path.join(dir, 'one-op.jsonl');
+    fs.writeFileSync(oneFile, formatHistoryLine({ client: 0, op: 'PUT', key: 'k', value: 'v', call: 1, ret: 2, result: 'not_found' }) + '\n');
+    const idleRounds = Math.max(5, rounds);
+    const idleOurs = await baseline(idleRounds, () => runOurs(oneFile, 10));
+    const idleTheirs = other === undefined ? undefined : await baseline(idleRounds, () => runOther(other, oneFile, 10));
+    console.log(`runner check, ${rounds} round(s) per shape, medians compared; ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the start`);
+    console.log(
+      other === undefined
+        ? 'no PORCUPINE_CHECK given: beside ours, the figures Porcupine reached on histories of the same shapes earlier (not in this run; no target judged)'
+        : `compared in the same run with ${other}`,
+    );
+    console.log(
+      `start-up baseline (one-operation history, median of ${idleRounds}): ours ${s2(idleOurs.wallSeconds)} s, ${idleOurs.peakMb.toFixed(0)} MB` +
+        (idleTheirs === undefined ? '' : `; other ${s2(idleTheirs.wallSeconds)} s, ${idleTheirs.peakMb.toFixed(0)} MB`),
+    );
+    console.log('time = wall time less the start-up baseline (reading, parsing, checking, reporting); RSS raw and above the baseline\n');
     for (const c of cases()) {
       const file = path.join(dir, `${c.name}.jsonl`);
       fs.writeFileSync(file, c.history.map(formatHistoryLine).join('\n') + '\n');
@@ -175,37 +205,55 @@ async function main(): Promise<void> {
         ours.push(await runOurs(file, c.timeoutSeconds));
         if (other !== undefined) theirs.push(await runOther(other, file, c.timeoutSeconds));
       }
-      const oursCheck = ours.map((r) => r.checkSeconds);
+      const oursNet = ours.map((r) => net(r, idleOurs));
       const oursPeak = ours.map((r) => r.peakMb);
+      const oursAbove = median(oursPeak) - idleOurs.peakMb;
       const memo = ours.map((r) => r.memoMb ?? NaN);
       const entries = ours.map((r) => r.memoEntries ?? NaN);
-      let comparison: string;
-      let met: boolean;
-      if (theirs.length > 0) {
-        const timeRatio = median(oursCheck) / median(theirs.map((r) => r.checkSeconds));
-        const memRatio = median(oursPeak) / median(theirs.map((r) => r.peakMb));
-        const aboveOurs = median(oursPeak) - idleOurs;
-        const aboveTheirs = median(theirs.map((r) => r.peakMb)) - (idleTheirs ?? 0);
-        const aboveRatio = aboveTheirs > 0 ? `x${(aboveOurs / aboveTheirs).toFixed(2)}` : 'n/a';
-        comparison = `${verdicts(theirs)} ${range(theirs.map((r) => r.checkSeconds), 2)} s (wall ${range(theirs.map((r) => r.wallSeconds), 2)}), ${range(theirs.map((r) => r.peakMb), 0)} MB | x${timeRatio.toFixed(2)} time, x${memRatio.toFixed(2)} RSS; above idle: ours ${aboveOurs.toFixed(0)} MB, other ${aboveTheirs.toFixed(0)} MB, ${aboveRatio}`;
-        const theyGaveUp = theirs.every((r) => r.verdict === 'UNKNOWN');
-        met = theyGaveUp ? ours.every((r) => !r.verdict.startsWith('crashed')) && Math.max(...oursPeak) < 1024 : timeRatio <= 1 && memRatio <= 2;
-      } else {
-        comparison = c.yardstick === undefined ? '(no yardstick)' : `yardstick: ${c.yardstick}`;
-        met = true;
-      }
-      if (c.hopeless === true) met = met && ours.every((r) => r.verdict === 'UNKNOWN') && Math.max(...oursPeak) < 1024;
-      targetsMet &&= met;
-      const line = [
-        c.name,
-        `${verdicts(ours)} ${range(oursCheck, 2)} s (wall ${range(ours.map((r) => r.wallSeconds), 2)}), ${range(oursPeak, 0)} MB, memo ${range(entries, 0)} entries / ${range(memo, 1)} MB`,
-        comparison,
-        theirs.length > 0 || c.hopeless === true ? (met ? 'target met' : 'TARGET MISSED') : '',
+      const lines = [
+        `ours:  ${verdicts(ours)} ${range(oursNet, 2)} s (check ${range(ours.map((r) => r.checkSeconds), 2)} s), peak ${range(oursPeak, 0)} MB (${oursAbove.toFixed(0)} above idle), memo ${range(entries, 0)} entries / ${range(memo, 1)} MB`,
       ];
-      rows.push(line);
-      console.log(`${c.name.padEnd(18)} ${c.description}\n    ours:  ${line[1]}\n    other: ${line[2]}${line[3] === '' ? '' : `\n    ${line[3]}`}`);
+      const problems: string[] = [];
+      if (other !== undefined && idleTheirs !== undefined) {
+        const theirNet = theirs.map((r) => net(r, idleTheirs));
+        const theirPeak = theirs.map((r) => r.peakMb);
+        const theirAbove = median(theirPeak) - idleTheirs.peakMb;
+        const parse = theirs.every((r) => r.parseSeconds !== undefined) ? `parse ${range(theirs.map((r) => r.parseSeconds!), 2)} s, ` : '';
+        lines.push(`other: ${verdicts(theirs)} ${range(theirNet, 2)} s (${parse}check ${range(theirs.map((r) => r.checkSeconds), 2)} s), peak ${range(theirPeak, 0)} MB (${theirAbove.toFixed(0)} above idle)`);
+        const timeRatio = median(oursNet) / median(theirNet);
+        const checkRatio = median(ours.map((r) => r.checkSeconds)) / Math.max(0.001, median(theirs.map((r) => r.checkSeconds)));
+        const rawRatio = median(oursPeak) / median(theirPeak);
+        const aboveRatio = oursAbove / Math.max(1, theirAbove);
+        lines.push(`ratio: time x${s2(timeRatio)} (check alone x${s2(checkRatio)}), RSS above idle x${s2(aboveRatio)} (raw x${s2(rawRatio)})`);
+        const theyGaveUp = theirs.every((r) => r.verdict === 'UNKNOWN');
+        if (theyGaveUp) {
+          if (ours.some((r) => !decided(r.verdict) && r.verdict !== 'UNKNOWN')) problems.push('ours did not end with a verdict');
+          if (Math.max(...oursPeak) >= 1024) problems.push('ours passed 1 GB');
+        } else {
+          if (timeRatio > 1) problems.push(`time x${s2(timeRatio)} > 1`);
+          if (aboveRatio > 2) problems.push(`RSS above idle x${s2(aboveRatio)} > 2`);
+          const theirsDecided = theirs.map((r) => r.verdict).filter(decided);
+          const oursDecided = ours.map((r) => r.verdict).filter(decided);
+          if (new Set([...theirsDecided, ...oursDecided]).size > 1) problems.push(`verdicts disagree (${verdicts(ours)} vs ${verdicts(theirs)})`);
+          if (oursDecided.length < ours.length) problems.push(`ours did not decide (${verdicts(ours)})`);
+        }
+      } else if (c.yardstick !== undefined) {
+        lines.push(`yardstick (earlier, not this run): ${c.yardstick}`);
+      }
+      if (c.hopeless === true) {
+        if (!ours.every((r) => r.verdict === 'UNKNOWN')) problems.push(`hopeless history did not end UNKNOWN (${verdicts(ours)})`);
+        if (Math.max(...oursPeak) >= 1024) problems.push('hopeless history passed 1 GB');
+      }
+      const judged = other !== undefined || c.hopeless === true;
+      if (judged) lines.push(problems.length === 0 ? 'target met' : `TARGET MISSED: ${problems.join('; ')}`);
+      if (problems.length > 0) missed.push(c.name);
+      console.log(`${c.name.padEnd(18)} ${c.description}\n${lines.map((l) => `    ${l}`).join('\n')}`);
     }
-    console.log(other === undefined ? '' : `\n${targetsMet ? 'every target met in this run' : 'some target missed in this run'}`);
+    console.log(
+      other === undefined
+        ? '\nno peer in this run: only the hopeless target was judged' + (missed.length === 0 ? ' (met)' : ` (MISSED)`)
+        : `\n${missed.length === 0 ? 'every target met in this run' : `targets missed in this run on: ${missed.join(', ')}`}`,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -23,6 +23,7 @@
 import { ABSENT, CODE_GET, CODE_READ, type KeyHistory, type KeyOp, KeyOps, type TimedOp, UNKNOWN, explainIllegal, isRead, mergeUnreadValues, stepValue } from './kv-model';
 import { type DeepestOrder, RegisterSearch, type SearchStatus } from './register-search';
 import type { MemoBudget } from './memo';
+import { sortIndicesBy } from './sort-indices';
 
 export interface Violation {
   key: string;
@@ -90,10 +91,14 @@ export function* explainFailure(
   };
   noteFailing();
   let stop = false;
+  // The columns of prefix(rets[hi]) once a test has built them (step 2 starts from them).
+  let failing: KeyOps | undefined;
   const test = function* (index: number): Generator<void, SearchStatus> {
-    const r = yield* search(prefixColumns(kh.ops, rets[index]!), [ABSENT], valueMap);
+    const columns = prefixColumns(kh.ops, rets[index]!);
+    const r = yield* search(columns, [ABSENT], valueMap);
     if (r === 'not-linearizable') {
       hi = index;
+      failing = columns;
       noteFailing();
     } else if (r === 'linearizable') {
       lo = index + 1;
@@ -113,9 +118,7 @@ export function* explainFailure(
   }
   while (!stop && lo < hi) yield* test((lo + hi) >> 1);
   const R = rets[hi]!;
-  const prefix = prefixColumns(kh.ops, R)
-    .toArray()
-    .sort((a, b) => a.call - b.call);
+  const prefix = byCall(failing ?? prefixColumns(kh.ops, R));
 
   // 2. A window.
   let witness: Witness = { ops: prefix, startValues: [ABSENT], before: [] };
@@ -231,6 +234,14 @@ function prefixColumns(ops: KeyOps, at: number): KeyOps {
       out.push(ops.call[i]!, ops.ret[i]!, code, ops.arg[i]!, ops.out[i]!, ops.source[i]!, ops.optional[i]!);
     }
   }
+  return out;
+}
+
+/** The operations as objects, by call time (ties in their order): a stable sort of the call column, no comparator. */
+function byCall(ops: KeyOps): TimedOp[] {
+  const order = sortIndicesBy(ops.call.subarray(0, ops.length));
+  const out = new Array<TimedOp>(order.length);
+  for (let i = 0; i < order.length; i++) out[i] = ops.op(order[i]!);
   return out;
 }
 
