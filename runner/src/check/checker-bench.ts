@@ -22,8 +22,8 @@
  * Where both decide, the verdicts must agree. Without PORCUPINE_CHECK, the figures Porcupine
  * reached earlier on histories of these shapes are printed as a yardstick (no target judged).
  *
- *   PORCUPINE_CHECK=/path/to/porcupine-check npm run bench:checker      all shapes, 5 rounds
- *   BENCH_ROUNDS=3 BENCH_SHAPES=pending-10,widened npm run bench:checker
+ *   PORCUPINE_CHECK=/path/to/porcupine-check npm run bench:checker      all shapes, 3 rounds
+ *   BENCH_ROUNDS=5 BENCH_SHAPES=pending-10,widened npm run bench:checker
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -174,7 +174,7 @@ function cases(): BenchCase[] {
 const decided = (v: string): boolean => v === 'PASSED' || v === 'FAILED';
 
 async function main(): Promise<void> {
-  const rounds = Number(process.env['BENCH_ROUNDS'] ?? '5');
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? '3');
   const other = process.env['PORCUPINE_CHECK'];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-checker-bench-'));
   const missed: string[] = [];

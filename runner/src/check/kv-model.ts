@@ -96,6 +96,20 @@ export class KeyOps {
     return out;
   }
 
+  /** A copy with room for `spare` more operations. */
+  copy(spare = 0): KeyOps {
+    const k = new KeyOps(this.length + spare);
+    k.call.set(this.call.subarray(0, this.length));
+    k.ret.set(this.ret.subarray(0, this.length));
+    k.code.set(this.code.subarray(0, this.length));
+    k.arg.set(this.arg.subarray(0, this.length));
+    k.out.set(this.out.subarray(0, this.length));
+    k.source.set(this.source.subarray(0, this.length));
+    k.optional.set(this.optional.subarray(0, this.length));
+    k.length = this.length;
+    return k;
+  }
+
   static of(ops: ReadonlyArray<TimedOp>): KeyOps {
     const k = new KeyOps(ops.length);
     for (let i = 0; i < ops.length; i++) {

@@ -20,7 +20,7 @@
  * Every search here runs through `SearchRunner`, which may pause between steps, so a check's
  * time limit also covers this work.
  */
-import { ABSENT, CODE_GET, CODE_READ, type KeyHistory, type KeyOp, KeyOps, type TimedOp, UNKNOWN, explainIllegal, isRead, mergeUnreadValues, stepValue } from './kv-model';
+import { ABSENT, CODE_GET, CODE_READ, type KeyHistory, type KeyOp, KeyOps, type TimedOp, UNKNOWN, explainIllegal, isRead, mergeUnreadValues, representatives, stepValue, valueUse } from './kv-model';
 import { type DeepestOrder, RegisterSearch, type SearchStatus } from './register-search';
 import type { MemoBudget } from './memo';
 import { sortIndicesBy } from './sort-indices';
@@ -210,15 +210,22 @@ function coarseViolation(kh: KeyHistory, ret: number): Violation {
   };
 }
 
-/** The distinct return times of the operations that returned, ascending. */
+/**
+ * The distinct return times of the operations that returned, ascending. A history is written
+ * in return order, so sortIndicesBy's near-sorted path makes this one pass in practice.
+ */
 function returnTimes(ops: KeyOps): Float64Array {
   const times = new Float64Array(ops.length);
   let n = 0;
   for (let i = 0; i < ops.length; i++) if (ops.out[i] !== UNKNOWN) times[n++] = ops.ret[i]!;
-  const sorted = times.subarray(0, n).sort();
-  let distinct = 0;
-  for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[distinct++] = sorted[i]!;
-  return sorted.slice(0, distinct);
+  const order = sortIndicesBy(times.subarray(0, n));
+  const distinct = new Float64Array(n);
+  let d = 0;
+  for (let i = 0; i < n; i++) {
+    const t = times[order[i]!]!;
+    if (d === 0 || t !== distinct[d - 1]) distinct[d++] = t;
+  }
+  return distinct.slice(0, d);
 }
 
 /** The operations called by `at`; those not returned by then become writes that never returned (reads are dropped). */
@@ -314,11 +321,17 @@ function* possibleValuesAt(
   }
   let maxId = ABSENT;
   for (const t of ops) maxId = Math.max(maxId, t.op.arg, t.op.out);
+  // Columns and read flags built once; each candidate (a value some operation leaves, so
+  // at most maxId) adds its probe read to a copy.
+  const base = KeyOps.of(ops);
+  const read = valueUse(base, maxId).read;
   const values: number[] = [];
   for (const v of [...candidates].sort((a, b) => a - b)) {
-    const probe: TimedOp = { call: cut, ret: cut, op: { kind: 'READ', arg: ABSENT, out: v, source: -1 } };
-    const withProbe = KeyOps.of([...ops, probe]);
-    const r = yield* search(withProbe, [ABSENT], mergeUnreadValues(withProbe, Math.max(maxId, v)));
+    const withProbe = base.copy(1);
+    withProbe.push(cut, cut, CODE_READ, ABSENT, v, -1, 0);
+    const readWithProbe = read.slice();
+    readWithProbe[v] = 1;
+    const r = yield* search(withProbe, [ABSENT], representatives(readWithProbe));
     if (r === 'linearizable') values.push(v);
     else if (r !== 'not-linearizable') return undefined;
   }
