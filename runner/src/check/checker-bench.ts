@@ -9,10 +9,15 @@
  * it) and `maxrss_mb`; else the peak RSS read from /proc is used.
  *
  * Start-up aside, measured the same way for both: each command is first run on a history of
- * one operation (the runtime starting, the program loading, a trivial check); the median wall
- * time of that is subtracted from the wall time on each shape. So a figure counts reading and
- * parsing the file, checking it and reporting the verdict: all the work the history causes.
- * The in-process split (parse, check) is printed beside it. Peak RSS is printed raw and above
+ * one operation (the runtime starting, the program loading, a trivial check); its median CPU
+ * time (user + system, all threads, as the process itself reports it at exit: `cpu-ms` from our
+ * preload hook, `cpu_s` from the other) is subtracted from the CPU time on each shape. So a
+ * figure counts reading and parsing the file, checking it and reporting the verdict: all the
+ * work the history causes. The time target is judged on that CPU time, because this machine
+ * is shared and wall time also measures whatever else runs; wall time less the baseline's is
+ * printed beside it (and judged instead if the other checker reports no CPU time), and so is
+ * the in-process split (parse, check). CPU time does not credit parallelism: Porcupine checks
+ * keys on several cores at once, which shortens its wall time on an idle machine. Peak RSS is printed raw and above
  * each checker's idle peak (the same one-operation run): Node's runtime alone holds about
  * 60 MB, Go's 2 MB, so on small histories the raw ratio mostly compares runtimes.
  *
@@ -40,6 +45,8 @@ interface Run {
   /** In-process seconds reading and parsing the file, when the checker says. */
   parseSeconds?: number;
   wallSeconds: number;
+  /** CPU seconds (user + system, all threads) of the whole process, when it says. */
+  cpuSeconds?: number;
   peakMb: number;
   memoMb?: number;
   memoEntries?: number;
@@ -91,8 +98,10 @@ async function runOurs(file: string, timeoutSeconds: number): Promise<Run> {
   const checked = /in ([\d.]+) s \(([\d,]+) search steps, memo peak ([\d,]+) entries, ([\d.]+) MB\)/.exec(r.stdout);
   const verdict = /Linearizability check:\s*(?:\x1b\[[0-9;]*m)*(\w+)/.exec(r.stdout)?.[1] ?? `crashed (${r.stderr.trim().split('\n').pop() ?? ''})`;
   const rss = /max-rss-kb (\d+)/.exec(r.stderr);
+  const cpu = /cpu-ms ([\d.]+)/.exec(r.stderr);
   return {
     verdict,
+    ...(cpu === null ? {} : { cpuSeconds: Number(cpu[1]) / 1000 }),
     checkSeconds: checked === null ? r.wallSeconds : Number(checked[1]),
     wallSeconds: r.wallSeconds,
     peakMb: rss === null ? r.polledPeakMb : Number(rss[1]) / 1024,
@@ -107,11 +116,13 @@ async function runOther(command: string, file: string, timeoutSeconds: number): 
   const verdict = word === undefined ? 'no verdict' : ({ Ok: 'PASSED', Illegal: 'FAILED', Unknown: 'UNKNOWN' } as Record<string, string>)[word] ?? word;
   const check = /check_s\s+([\d.]+)/.exec(r.stdout);
   const parse = /parse_s\s+([\d.]+)/.exec(r.stdout);
+  const cpu = /cpu_s\s+([\d.]+)/.exec(r.stdout);
   const rss = /maxrss_mb\s+(\d+)/.exec(r.stdout);
   return {
     verdict,
     checkSeconds: check === null ? r.wallSeconds : Number(check[1]),
     ...(parse === null ? {} : { parseSeconds: Number(parse[1]) }),
+    ...(cpu === null ? {} : { cpuSeconds: Number(cpu[1]) }),
     wallSeconds: r.wallSeconds,
     peakMb: rss === null ? r.polledPeakMb : Math.max(Number(rss[1]), r.polledPeakMb),
   };
@@ -128,20 +139,25 @@ const range = (xs: number[], digits: number): string => {
 };
 const verdicts = (runs: Run[]): string => [...new Set(runs.map((r) => r.verdict))].join('/');
 
-/** A checker's cost with no real work: the median wall time and peak RSS on a one-operation history. */
+/** A checker's cost with no real work: median wall time, CPU time and peak RSS on a one-operation history. */
 interface Baseline {
   wallSeconds: number;
+  cpuSeconds?: number;
   peakMb: number;
 }
 
 async function baseline(times: number, run: () => Promise<Run>): Promise<Baseline> {
   const runs: Run[] = [];
   for (let i = 0; i < times; i++) runs.push(await run());
-  return { wallSeconds: median(runs.map((r) => r.wallSeconds)), peakMb: median(runs.map((r) => r.peakMb)) };
+  const cpu = runs.every((r) => r.cpuSeconds !== undefined) ? { cpuSeconds: median(runs.map((r) => r.cpuSeconds!)) } : {};
+  return { wallSeconds: median(runs.map((r) => r.wallSeconds)), peakMb: median(runs.map((r) => r.peakMb)), ...cpu };
 }
 
 /** Wall time less the start-up baseline (never below 1 ms, so ratios stay finite). */
 const net = (r: Run, b: Baseline): number => Math.max(0.001, r.wallSeconds - b.wallSeconds);
+/** CPU time less the start-up baseline's (never below 1 ms), or undefined if either is not known. */
+const netCpu = (r: Run, b: Baseline): number | undefined =>
+  r.cpuSeconds === undefined || b.cpuSeconds === undefined ? undefined : Math.max(0.001, r.cpuSeconds - b.cpuSeconds);
 
 function cases(): BenchCase[] {
   const wanted = process.env['BENCH_SHAPES']?.split(',').map((s) => s.trim());
@@ -191,11 +207,12 @@ async function main(): Promise<void> {
         ? 'no PORCUPINE_CHECK given: beside ours, the figures Porcupine reached on histories of the same shapes earlier (not in this run; no target judged)'
         : `compared in the same run with ${other}`,
     );
+    const idle = (b: Baseline): string => `CPU ${b.cpuSeconds === undefined ? '?' : s2(b.cpuSeconds)} s, wall ${s2(b.wallSeconds)} s, ${b.peakMb.toFixed(0)} MB`;
+    console.log(`start-up baseline (one-operation history, median of ${idleRounds}): ours ${idle(idleOurs)}${idleTheirs === undefined ? '' : `; other ${idle(idleTheirs)}`}`);
     console.log(
-      `start-up baseline (one-operation history, median of ${idleRounds}): ours ${s2(idleOurs.wallSeconds)} s, ${idleOurs.peakMb.toFixed(0)} MB` +
-        (idleTheirs === undefined ? '' : `; other ${s2(idleTheirs.wallSeconds)} s, ${idleTheirs.peakMb.toFixed(0)} MB`),
+      'time = CPU time (user + system) less the start-up baseline: reading, parsing, checking, reporting (the target); wall time likewise;\n' +
+        'in-process parse/check split as each checker reports it; RSS raw and above the baseline\n',
     );
-    console.log('time = wall time less the start-up baseline (reading, parsing, checking, reporting); RSS raw and above the baseline\n');
     for (const c of cases()) {
       const file = path.join(dir, `${c.name}.jsonl`);
       fs.writeFileSync(file, c.history.map(formatHistoryLine).join('\n') + '\n');
@@ -206,25 +223,32 @@ async function main(): Promise<void> {
         if (other !== undefined) theirs.push(await runOther(other, file, c.timeoutSeconds));
       }
       const oursNet = ours.map((r) => net(r, idleOurs));
+      const oursCpu = ours.map((r) => netCpu(r, idleOurs));
+      const cpuText = (xs: Array<number | undefined>): string => (xs.every((x) => x !== undefined) ? `CPU ${range(xs as number[], 2)} s, ` : '');
       const oursPeak = ours.map((r) => r.peakMb);
       const oursAbove = median(oursPeak) - idleOurs.peakMb;
       const memo = ours.map((r) => r.memoMb ?? NaN);
       const entries = ours.map((r) => r.memoEntries ?? NaN);
       const lines = [
-        `ours:  ${verdicts(ours)} ${range(oursNet, 2)} s (check ${range(ours.map((r) => r.checkSeconds), 2)} s), peak ${range(oursPeak, 0)} MB (${oursAbove.toFixed(0)} above idle), memo ${range(entries, 0)} entries / ${range(memo, 1)} MB`,
+        `ours:  ${verdicts(ours)} ${cpuText(oursCpu)}wall ${range(oursNet, 2)} s (check ${range(ours.map((r) => r.checkSeconds), 2)} s), peak ${range(oursPeak, 0)} MB (${oursAbove.toFixed(0)} above idle), memo ${range(entries, 0)} entries / ${range(memo, 1)} MB`,
       ];
       const problems: string[] = [];
       if (other !== undefined && idleTheirs !== undefined) {
         const theirNet = theirs.map((r) => net(r, idleTheirs));
+        const theirCpu = theirs.map((r) => netCpu(r, idleTheirs));
         const theirPeak = theirs.map((r) => r.peakMb);
         const theirAbove = median(theirPeak) - idleTheirs.peakMb;
         const parse = theirs.every((r) => r.parseSeconds !== undefined) ? `parse ${range(theirs.map((r) => r.parseSeconds!), 2)} s, ` : '';
-        lines.push(`other: ${verdicts(theirs)} ${range(theirNet, 2)} s (${parse}check ${range(theirs.map((r) => r.checkSeconds), 2)} s), peak ${range(theirPeak, 0)} MB (${theirAbove.toFixed(0)} above idle)`);
-        const timeRatio = median(oursNet) / median(theirNet);
+        lines.push(`other: ${verdicts(theirs)} ${cpuText(theirCpu)}wall ${range(theirNet, 2)} s (${parse}check ${range(theirs.map((r) => r.checkSeconds), 2)} s), peak ${range(theirPeak, 0)} MB (${theirAbove.toFixed(0)} above idle)`);
+        const wallRatio = median(oursNet) / median(theirNet);
+        // Judged on CPU time when both checkers report it: on a shared machine wall time also
+        // measures the neighbours.
+        const cpuKnown = [...oursCpu, ...theirCpu].every((x) => x !== undefined);
+        const timeRatio = cpuKnown ? median(oursCpu as number[]) / median(theirCpu as number[]) : wallRatio;
         const checkRatio = median(ours.map((r) => r.checkSeconds)) / Math.max(0.001, median(theirs.map((r) => r.checkSeconds)));
         const rawRatio = median(oursPeak) / median(theirPeak);
         const aboveRatio = oursAbove / Math.max(1, theirAbove);
-        lines.push(`ratio: time x${s2(timeRatio)} (check alone x${s2(checkRatio)}), RSS above idle x${s2(aboveRatio)} (raw x${s2(rawRatio)})`);
+        lines.push(`ratio: time x${s2(timeRatio)}${cpuKnown ? ` (CPU; wall x${s2(wallRatio)}` : ' (wall'}, check alone x${s2(checkRatio)}), RSS above idle x${s2(aboveRatio)} (raw x${s2(rawRatio)})`);
         const theyGaveUp = theirs.every((r) => r.verdict === 'UNKNOWN');
         if (theyGaveUp) {
           if (ours.some((r) => !decided(r.verdict) && r.verdict !== 'UNKNOWN')) problems.push('ours did not end with a verdict');

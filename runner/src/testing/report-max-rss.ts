@@ -1,7 +1,9 @@
 /**
- * Preloaded (`node --require`) into a process whose memory a benchmark measures: at exit it
- * writes the process's peak resident set size to stderr as `max-rss-kb <n>`.
+ * Preloaded (`node --require`) into a process whose memory and CPU a benchmark measures: at exit
+ * it writes the process's peak resident set size and the CPU time it used (user + system, all
+ * threads) to stderr as `max-rss-kb <n>` and `cpu-ms <n>`.
  */
 process.on('exit', () => {
-  process.stderr.write(`max-rss-kb ${process.resourceUsage().maxRSS}\n`);
+  const cpu = process.cpuUsage();
+  process.stderr.write(`max-rss-kb ${process.resourceUsage().maxRSS}\ncpu-ms ${((cpu.user + cpu.system) / 1000).toFixed(1)}\n`);
 });
