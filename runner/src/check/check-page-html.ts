@@ -126,9 +126,10 @@ function renderKey(k: KeyView, n: number, unit: string): string {
   out.push(`<div class="timeline">${renderTimeline(k, unit)}</div>`);
   const hidden: string[] = [];
   if (k.hiddenBefore > 0) hidden.push(`${k.hiddenBefore.toLocaleString('en-US')} earlier`);
+  if (k.hiddenNear > 0) hidden.push(`${k.hiddenNear.toLocaleString('en-US')} concurrent`);
   if (k.hiddenAfter > 0) hidden.push(`${k.hiddenAfter.toLocaleString('en-US')} later`);
   const notes: string[] = [];
-  if (hidden.length > 0) notes.push(`${hidden.join(' and ')} operation(s) on this key are not shown.`);
+  if (hidden.length > 0) notes.push(`${hidden.join(', ').replace(/, ([^,]*)$/, ' and $1')} operation(s) on this key are not shown.`);
   if (k.hiddenWitness > 0) notes.push(`${k.hiddenWitness.toLocaleString('en-US')} operation(s) of the witness are not drawn (the log lists them).`);
   notes.push('The axis orders calls and returns in time, evenly spaced (not to scale); hover a bar for its times.');
   out.push(`<p class="meta">${notes.join(' ')}</p>`);
@@ -182,7 +183,7 @@ const CHAR_W = 6.7;
 
 function renderTimeline(k: KeyView, unit: string): string {
   const n = k.events.length;
-  const step = Math.max(22, Math.min(70, 1100 / Math.max(1, n)));
+  const step = Math.max(18, Math.min(70, 1040 / Math.max(1, n)));
   const width = LABEL_W + (n + 1) * step + 24;
   const height = AXIS_H + k.rows * ROW_H + 10;
   const x = (rank: number): number => LABEL_W + 12 + rank * step;

@@ -6,7 +6,7 @@
  * client, the longest legal order the search found (numbered), and the operations that cannot
  * be placed after it, each with why. A big history is cut down to the witness and a little
  * context around it: at most MAX_CORE_BARS witness operations and MAX_CONTEXT_BARS others per
- * key, and at most MAX_KEYS keys (the rest are named).
+ * key (those overlapping the witness first, the nearest to the operations that cannot be placed), and at most MAX_KEYS keys (the rest are named).
  *
  * The time axis is by rank: calls and returns in time order, evenly spaced. Only their order
  * matters to linearizability, and an earlier write far back in time then does not squash the
@@ -19,7 +19,9 @@ import { showValue } from './witness';
 
 export const MAX_KEYS = 10;
 export const MAX_CORE_BARS = 300;
-export const MAX_CONTEXT_BARS = 40;
+export const MAX_CONTEXT_BARS = 24;
+/** Of the context, at least this many operations just before the witness, and as many after it. */
+const SIDE_BARS = 4;
 
 /**
  * - blocked: cannot be placed after the longest legal order (the reason says why);
@@ -94,8 +96,9 @@ export interface KeyView {
   blocked: BlockedView[];
   /** The explanation as the log prints it. */
   explanation: string[];
-  /** Operations on this key left out of the timeline, before and after the shown ones. */
+  /** Operations on this key left out of the timeline: before the shown ones, overlapping the witness, after. */
   hiddenBefore: number;
+  hiddenNear: number;
   hiddenAfter: number;
   /** Witness operations left out (a huge witness). */
   hiddenWitness: number;
@@ -156,33 +159,35 @@ export function buildKeyView(v: Violation, history: readonly HistoryOp[]): KeyVi
   if (d !== undefined) for (const b of d.blocked) blockedReason.set(b.op, b.reason);
   else for (const op of v.ops) blockedReason.set(op, v.summary);
 
+  const witness = new Set(v.ops);
+  const earlier = new Set(v.context);
   const roleOf = (op: number): BarRole | undefined =>
-    blockedReason.has(op) ? 'blocked' : stepOf.has(op) ? 'placed' : v.ops.includes(op) ? 'open' : v.context.includes(op) ? 'earlier' : undefined;
+    blockedReason.has(op) ? 'blocked' : stepOf.has(op) ? 'placed' : witness.has(op) ? 'open' : earlier.has(op) ? 'earlier' : undefined;
 
   // The witness and its earlier writes, most telling first when there are too many to draw.
   const coreSet = new Set<number>([...v.ops, ...v.context, ...(d?.order ?? [])]);
   const rank: Record<BarRole, number> = { blocked: 0, earlier: 1, placed: 2, open: 3, context: 4 };
-  const focus = Math.min(...[...blockedReason.keys()].map((i) => history[i]?.call ?? Infinity));
+  const focus = least([...blockedReason.keys()].map((i) => history[i]?.call ?? Infinity));
+  const near = (i: number): number => (Number.isFinite(focus) ? Math.abs(history[i]!.call - focus) : 0);
   let core = [...coreSet].filter((i) => history[i] !== undefined);
   const hiddenWitness = Math.max(0, core.length - MAX_CORE_BARS);
   if (core.length > MAX_CORE_BARS) {
-    const near = (i: number): number => (Number.isFinite(focus) ? Math.abs(history[i]!.call - focus) : 0);
     core = core.sort((a, b) => rank[roleOf(a)!] - rank[roleOf(b)!] || near(a) - near(b)).slice(0, MAX_CORE_BARS);
   }
 
   // Context: the key's other operations overlapping the witness's time span, then the nearest before and after it.
   const witnessOps = v.ops.filter((i) => history[i] !== undefined);
   const spanOps = witnessOps.length > 0 ? witnessOps : core;
-  const lo = Math.min(...spanOps.map((i) => history[i]!.call));
-  const hi = Math.max(...spanOps.map((i) => history[i]!.ret ?? history[i]!.call));
+  const lo = least(spanOps.map((i) => history[i]!.call));
+  const hi = -least(spanOps.map((i) => -(history[i]!.ret ?? history[i]!.call)));
   const onKey = opsOnKey(history, key);
   const coreShown = new Set(core);
   const others = onKey.filter((i) => !coreShown.has(i) && !coreSet.has(i));
-  const overlapping = others.filter((i) => history[i]!.call <= hi && (history[i]!.ret ?? Infinity) >= lo);
+  const overlapping = others.filter((i) => history[i]!.call <= hi && (history[i]!.ret ?? Infinity) >= lo).sort((a, b) => near(a) - near(b));
   const before = others.filter((i) => (history[i]!.ret ?? Infinity) < lo).sort((a, b) => history[b]!.call - history[a]!.call);
   const after = others.filter((i) => history[i]!.call > hi).sort((a, b) => history[a]!.call - history[b]!.call);
-  const context: number[] = overlapping.slice(0, MAX_CONTEXT_BARS);
-  const side = Math.max(0, Math.floor((MAX_CONTEXT_BARS - context.length) / 2));
+  const context: number[] = overlapping.slice(0, MAX_CONTEXT_BARS - 2 * SIDE_BARS);
+  const side = SIDE_BARS + Math.floor((MAX_CONTEXT_BARS - 2 * SIDE_BARS - context.length) / 2);
   context.push(...before.slice(0, side), ...after.slice(0, side));
   const shownBefore = Math.min(side, before.length);
   const shownAfter = Math.min(side, after.length);
@@ -230,17 +235,26 @@ export function buildKeyView(v: Violation, history: readonly HistoryOp[]): KeyVi
     blocked,
     explanation: v.explanation,
     hiddenBefore: before.length - shownBefore,
+    hiddenNear: overlapping.length - Math.min(overlapping.length, MAX_CONTEXT_BARS - 2 * SIDE_BARS),
     hiddenAfter: after.length - shownAfter,
     hiddenWitness,
   };
 }
 
+/** The smallest number (Infinity for none); Math.min(...xs) would overflow the stack on a huge witness. */
+function least(xs: number[]): number {
+  let m = Infinity;
+  for (const x of xs) if (x < m) m = x;
+  return m;
+}
+
 /** The earlier write (one of the violation's context) that wrote the order's start value. */
 function startWriter(v: Violation, history: readonly HistoryOp[], key: string): string | undefined {
   const start = v.deepest?.startValue;
+  const placed = new Set(v.deepest?.order ?? []);
   for (const i of [...v.context].reverse()) {
     const op = history[i];
-    if (op === undefined) continue;
+    if (op === undefined || placed.has(i)) continue;
     const wrote = op.op === 'PUT' || op.op === 'SWAP' ? op.value : op.op === 'DELETE' ? null : undefined;
     if (wrote !== undefined && wrote === start) return `#${i + 1} ${describeOp(op, key)}`;
   }
