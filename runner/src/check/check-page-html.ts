@@ -45,8 +45,8 @@ section.key { background: #fff; border: 1px solid #dde1e7; border-radius: 8px; p
 .timeline svg { display: block; }
 .bar rect.body { stroke-width: 1; }
 .bar text { font: 11px ui-monospace, Menlo, Consolas, monospace; pointer-events: none; }
-.bar.hl rect.body, li.hl, tr.hl td { outline: 2px solid #111; }
-li.hl, tr.hl td { outline: none; background: #fff3b0; }
+.bar.hl rect.body { stroke: #111; stroke-width: 2.6px; }
+ol.order li.hl, ul.blocked li.hl, tr.hl td { background: #fff3b0; }
 .cols { display: grid; grid-template-columns: minmax(280px, 1fr) minmax(280px, 1fr); gap: 22px; margin-top: 14px; }
 @media (max-width: 900px) { .cols { grid-template-columns: 1fr; } }
 ol.order { margin: 0; padding-left: 30px; }
