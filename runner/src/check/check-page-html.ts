@@ -110,8 +110,10 @@ function verdictText(page: CheckPage): string {
       return `<p id="outcome">Every key's history is linearizable: there is nothing to show.</p>`;
     case 'UNKNOWN':
       return `<p id="outcome">No violation was found, but the check did not decide every key.</p>${undecided}`;
-    case 'FAILED':
-      return `<p id="outcome">Not linearizable on ${page.keys.length + page.moreKeys.length} key(s). Each is shown below: its operations as bars from call to return, one lane per client (hover one to find it in the lists); the longest legal order the search found, numbered; and in red the operations that cannot come next, with why.</p>${undecided}`;
+    case 'FAILED': {
+      const failed = page.keys.length + page.moreKeys.length;
+      return `<p id="outcome">Not linearizable on ${failed} key${failed === 1 ? '' : 's'}. Each is shown below: its operations as bars from call to return, one lane per client (hover one to find it in the lists); the longest legal order the search found, numbered; and in red the operations that cannot come next, with why.</p>${undecided}`;
+    }
   }
 }
 

@@ -19,7 +19,7 @@ describe('the page model: which operations are highlighted', () => {
     assert.deepEqual(roles(k.bars, 'blocked'), [3]);
     assert.deepEqual(roles(k.bars, 'earlier'), [2]);
     assert.deepEqual(k.blocked.map((b) => [b.op + 1, b.reason]), [[3, "read 'a', but the value is 'b'"]]);
-    assert.match(k.blocked[0]!.valueThen, /the value then is 'b'/);
+    assert.equal(k.blocked[0]!.valueThen, "the value then is 'b', left by the earlier write #2 PUT k 'b' -> found");
     assert.equal(k.startWriter, "#2 PUT k 'b' -> found");
     // Every operation on the key is drawn (a small history), the others as context.
     assert.deepEqual(k.bars.map((b) => b.op).sort(), [0, 1, 2, 3, 4]);

@@ -220,9 +220,11 @@ export function buildKeyView(v: Violation, history: readonly HistoryOp[]): KeyVi
     valueAfter: showValue(d!.valuesAfter[i] ?? null),
     pending: history[op]?.ret === null,
   }));
+  const writer = d === undefined ? undefined : startWriter(v, history, key);
+  const then = valueThen(v, history, key, writer);
   const blocked: BlockedView[] = [...blockedReason.entries()]
     .filter(([op]) => history[op] !== undefined)
-    .map(([op, reason]) => ({ op, text: describeOp(history[op]!, key), reason, valueThen: valueThen(v, history, key) }));
+    .map(([op, reason]) => ({ op, text: describeOp(history[op]!, key), reason, valueThen: then }));
 
   return {
     key,
@@ -231,7 +233,7 @@ export function buildKeyView(v: Violation, history: readonly HistoryOp[]): KeyVi
     ...bars,
     steps,
     startValue: d === undefined ? undefined : showValue(d.startValue),
-    startWriter: d === undefined ? undefined : startWriter(v, history, key),
+    startWriter: writer,
     blocked,
     explanation: v.explanation,
     hiddenBefore: before.length - shownBefore,
@@ -262,7 +264,7 @@ function startWriter(v: Violation, history: readonly HistoryOp[], key: string): 
 }
 
 /** What the key held when the longest legal order ends, and the write that left it. */
-function valueThen(v: Violation, history: readonly HistoryOp[], key: string): string {
+function valueThen(v: Violation, history: readonly HistoryOp[], key: string, writer: string | undefined): string {
   const d = v.deepest;
   if (d === undefined) return '';
   const value = showValue(d.order.length === 0 ? d.startValue : (d.valuesAfter[d.order.length - 1] ?? null));
@@ -270,7 +272,7 @@ function valueThen(v: Violation, history: readonly HistoryOp[], key: string): st
     const op = history[d.order[s]!];
     if (op !== undefined && op.op !== 'GET' && op.op !== 'SCAN') return `the value then is ${value}, left by step ${s + 1}: #${d.order[s]! + 1} ${describeOp(op, key)}`;
   }
-  return d.order.length === 0 && v.context.length === 0 ? `the value then is ${value} (the key's value before these operations)` : `the value then is ${value}, as before these operations`;
+  return writer !== undefined ? `the value then is ${value}, left by the earlier write ${writer}` : `the value then is ${value}, as before these operations`;
 }
 
 function openReason(op: HistoryOp, boundary: number | undefined, history: readonly HistoryOp[]): string | undefined {
