@@ -116,6 +116,26 @@ describe('the page model: which operations are highlighted', () => {
   });
 });
 
+describe("the witness's longest order as data", () => {
+  test('matches the explanation lines: the same order, the same reasons, values that follow step by step', () => {
+    const histories = [staleReadHistory(), lostUpdateHistory(), generateHistory({ clients: 4, opsPerClient: 300, keys: ['a', 'b'], seed: 9, staleReadRate: 0.02, lostWriteRate: 0.02 })];
+    let seen = 0;
+    for (const h of histories) {
+      for (const v of checkHistory(h).violations) {
+        const d = v.deepest;
+        if (d === undefined) continue;
+        seen++;
+        assert.equal(d.valuesAfter.length, d.order.length);
+        for (const b of d.blocked) assert.ok(v.explanation.includes(`  #${b.op + 1}: ${b.reason}`), `#${b.op + 1} in ${v.explanation.join(' / ')}`);
+        const tail = d.order.slice(-8).map((i) => `#${i + 1}`).join(', ');
+        if (d.order.length > 0) assert.ok(v.explanation[0]!.includes(tail), v.explanation[0]);
+        for (const op of [...d.order, ...d.blocked.map((b) => b.op)]) assert.ok(v.ops.includes(op));
+      }
+    }
+    assert.ok(seen >= 3, `${seen} explained violations`);
+  });
+});
+
 describe('the page: escaping and verdicts', () => {
   test('escapeHtml escapes the five characters that matter in text and quoted attributes', () => {
     assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
