@@ -128,9 +128,11 @@ async function main(): Promise<number> {
           .positional('file', { type: 'string', demandOption: true, describe: 'the history file' })
           .option('timeout', { alias: 'check-timeout', type: 'number', default: 600, describe: 'seconds the checker may search before answering UNKNOWN' })
           .option('memo-mb', { type: 'number', default: 512, describe: "MiB the search's memo may hold before a key is left UNKNOWN" })
-          .option('time-unit', { type: 'string', default: '', describe: 'unit to show after timestamps in reports (the fuzzer writes microseconds: us)' }),
+          .option('time-unit', { type: 'string', default: '', describe: 'unit to show after timestamps in reports (the fuzzer writes microseconds: us)' })
+          .option('html', { type: 'string', describe: 'also write an HTML page of the check here: per failing key a timeline, the longest legal order, what cannot be placed and why (one file, works offline)' })
+          .example('$0 check --html check.html /tmp/madkv-fuzz-123.jsonl', ''),
       (a) => {
-        exitCode = runCheck(a.file, { timeoutMs: a.timeout * 1000, memoBytes: a['memo-mb'] * 2 ** 20, timeUnit: a['time-unit'] });
+        exitCode = runCheck(a.file, { timeoutMs: a.timeout * 1000, memoBytes: a['memo-mb'] * 2 ** 20, timeUnit: a['time-unit'], htmlFile: a.html });
       },
     )
     .command(

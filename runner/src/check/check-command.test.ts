@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { formatHistoryLine } from './history';
 import { fakeClientCommand } from '../testing/fake-clients';
+import { staleReadHistory } from '../testing/check-page-examples';
 import { generateHistory } from '../testing/history-gen';
 import { runRunner } from '../testing/runner-cli';
 
@@ -48,6 +49,30 @@ describe('runner check: limits', () => {
     const m = await runRunner(['check', hopelessFile(), '--memo-mb', '0']);
     assert.equal(m.code, 2);
     assert.match(m.stderr, /--memo-mb must be a positive number/);
+  });
+});
+
+describe('runner check --html', () => {
+  const bad = path.join(dir, 'stale.jsonl');
+  fs.writeFileSync(bad, staleReadHistory('k').map(formatHistoryLine).join('\n') + '\n');
+
+  test('writes the page and says where, just before the verdict line', async () => {
+    const page = path.join(dir, 'stale.html');
+    const r = await runRunner(['check', '--html', page, bad]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.pop(), 'Linearizability check: FAILED');
+    assert.equal(lines.pop(), `  HTML report: ${page}`);
+    const html = fs.readFileSync(page, 'utf8');
+    assert.match(html, /<g class="bar" data-op="2" data-role="blocked"/);
+    assert.match(html, /read &#39;a&#39;, but the value is &#39;b&#39;/);
+  });
+
+  test('a folder that does not exist is a clear error before any check, exit 2', async () => {
+    const r = await runRunner(['check', '--html', path.join(dir, 'missing', 'x.html'), bad]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot write .*x\.html: the folder .*missing does not exist/);
+    assert.ok(!r.stdout.includes('Checked'));
   });
 });
 

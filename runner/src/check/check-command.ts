@@ -1,4 +1,8 @@
-/** `runner check <history.jsonl>`: re-check a saved history; exit 0 PASSED, 1 FAILED, 3 UNKNOWN, 2 unreadable. */
+/**
+ * `runner check <history.jsonl> [--html page.html]`: re-check a saved history (and draw it);
+ * exit 0 PASSED, 1 FAILED, 3 UNKNOWN, 2 unreadable file or bad arguments.
+ */
+import { pageFileProblem, writeCheckPage } from './check-page-file';
 import { HistoryFormatError, type HistoryOp, readHistoryFile } from './history';
 import { formatCheckReport } from './report';
 import { runTimedCheck } from './timed-check';
@@ -8,10 +12,12 @@ export interface CheckCommandOptions {
   timeoutMs: number;
   memoBytes?: number;
   timeUnit: string;
+  /** Also write the HTML page here. */
+  htmlFile?: string | undefined;
 }
 
 export function runCheck(file: string, options: CheckCommandOptions): number {
-  const problem = validateCheckOptions(options);
+  const problem = validateCheckOptions(options) ?? (options.htmlFile === undefined ? undefined : pageFileProblem(options.htmlFile));
   if (problem !== undefined) {
     console.error(`error: ${problem} (see --help)`);
     return 2;
@@ -33,9 +39,16 @@ export function runCheck(file: string, options: CheckCommandOptions): number {
   const memo = `memo peak ${result.memoPeakEntries.toLocaleString('en-US')} entries, ${(result.memoPeakBytes / 2 ** 20).toFixed(1)} MB`;
   console.log(`Checked ${result.opsChecked} operations on ${result.keysChecked} keys in ${(elapsedMs / 1000).toFixed(2)} s (${result.steps.toLocaleString('en-US')} search steps, ${memo})`);
   for (const line of formatCheckReport(result, history, { timeUnit: options.timeUnit })) console.log(line);
+  let pageFailed = false;
+  if (options.htmlFile !== undefined) {
+    const failure = writeCheckPage(options.htmlFile, result, history, { source: file, timeUnit: options.timeUnit });
+    if (failure === undefined) console.log(`  HTML report: ${options.htmlFile}`);
+    else console.error(`error: ${failure}`);
+    pageFailed = failure !== undefined;
+  }
   const word = result.verdict === 'PASSED' ? colour.green('PASSED') : result.verdict === 'FAILED' ? colour.red('FAILED') : colour.yellow('UNKNOWN');
   console.log(`${heading('Linearizability check:')} ${word}`);
-  return verdictExitCode(result.verdict);
+  return pageFailed ? 2 : verdictExitCode(result.verdict);
 }
 
 export function validateCheckOptions(o: { timeoutMs: number; memoBytes?: number }): string | undefined {

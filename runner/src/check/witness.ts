@@ -39,6 +39,22 @@ export interface Violation {
   explanation: string[];
   /** The failing window in the checker's own terms (absent for shape checks), so it can be re-verified. */
   witness?: Witness;
+  /** The explanation's longest legal order as data (absent when the search was not explained). */
+  deepest?: DeepestLinearization;
+}
+
+/** The longest legal order found for a witness, and why nothing can follow it (history indices throughout). */
+export interface DeepestLinearization {
+  /** The value the key held when the order starts (null = absent). */
+  startValue: string | null;
+  /** Operations in the order found, writes that never returned included. */
+  order: number[];
+  /** The value after each step of `order`. */
+  valuesAfter: Array<string | null>;
+  /** Operations that could come next but cannot, each with why, in words. */
+  blocked: Array<{ op: number; reason: string }>;
+  /** When there are several candidates: the operation whose return bounds them (they were called before it returned). */
+  boundary?: number;
 }
 
 /** Runs a search to its end, pausing (yield) between slices of steps. */
@@ -156,13 +172,16 @@ export function* explainFailure(
   current = dropUselessPoolWrites(current);
 
   const explanation: string[] = [];
+  let linearization: DeepestLinearization | undefined;
   if (current.length <= EXPLAIN_MAX_OPS) {
     const search = new RegisterSearch(KeyOps.of(current), witness.startValues, { budget, trackDeepest: true });
     try {
       const r = yield* run(search, TRIAL_STEPS);
       const deepest = search.deepest();
       if (r === 'not-linearizable' && deepest !== undefined) {
-        explanation.push(...describeDeepest(kh, current, { ...deepest, order: deepest.order.map((i) => current[i]!) }));
+        const described = describeDeepest(kh, current, { ...deepest, order: deepest.order.map((i) => current[i]!) });
+        explanation.push(...described.lines);
+        linearization = described.data;
       }
     } finally {
       search.dispose();
@@ -193,6 +212,7 @@ export function* explainFailure(
     priorValues: witness.startValues.map((v) => kh.values.value(v)),
     explanation,
     witness: { ops: current, startValues: witness.startValues, before: witness.before },
+    ...(linearization === undefined ? {} : { deepest: linearization }),
   };
 }
 
@@ -372,7 +392,11 @@ export function showValue(v: string | null): string {
   return v.length > 24 ? `'${v.slice(0, 24)}…'` : `'${v}'`;
 }
 
-function describeDeepest(kh: KeyHistory, ops: TimedOp[], deepest: Omit<DeepestOrder, 'order'> & { order: TimedOp[] }): string[] {
+function describeDeepest(
+  kh: KeyHistory,
+  ops: TimedOp[],
+  deepest: Omit<DeepestOrder, 'order'> & { order: TimedOp[] },
+): { lines: string[]; data: DeepestLinearization } {
   const show = showValue;
   const valueName = (v: number): string => show(kh.values.value(v));
   const lines: string[] = [];
@@ -394,6 +418,7 @@ function describeDeepest(kh: KeyHistory, ops: TimedOp[], deepest: Omit<DeepestOr
   const minRet = binding.length === 0 ? Infinity : Math.min(...binding.map((t) => t.ret));
   const blocker = binding.find((t) => t.ret === minRet);
   if (blocker !== undefined && others.length > 1) lines.push(`(the candidates are the operations called before #${blocker.op.source + 1} returned)`);
+  const blocked: DeepestLinearization['blocked'] = [];
   for (const t of others) {
     if (t.call > minRet) continue;
     let why: string;
@@ -407,6 +432,20 @@ function describeDeepest(kh: KeyHistory, ops: TimedOp[], deepest: Omit<DeepestOr
           : `${explainIllegal(t.op, deepest.value, kh.values, show)}; it could follow #${helper.op.source + 1} (never returned), but every order continuing so fails later`;
     }
     lines.push(`  #${t.op.source + 1}: ${why}`);
+    blocked.push({ op: t.op.source, reason: why });
   }
-  return lines;
+  const valuesAfter: Array<string | null> = [];
+  let v = deepest.startValue;
+  for (const t of deepest.order) {
+    v = stepValue(v, t.op) ?? v;
+    valuesAfter.push(kh.values.value(v));
+  }
+  const data: DeepestLinearization = {
+    startValue: kh.values.value(deepest.startValue),
+    order: deepest.order.map((t) => t.op.source),
+    valuesAfter,
+    blocked,
+    ...(blocker !== undefined && others.length > 1 ? { boundary: blocker.op.source } : {}),
+  };
+  return { lines, data };
 }

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pageFileBeside, writeCheckPage } from '../check/check-page-file';
 import { formatCheckReport } from '../check/report';
 import { runTimedCheck } from '../check/timed-check';
 import { type ClientLaunch } from '../clients/client-process';
@@ -147,6 +148,11 @@ export async function runFuzz(c: FuzzConfig): Promise<FuzzOutcome> {
     if (result.failures.length > 0) reasons.push(`${result.failures.length} client failure(s)`);
     console.log(`  ${reasons.join('; ')}; history kept in ${historyFile}`);
     console.log(`  re-check it with: just utils::check ${historyFile}`);
+    const page = pageFileBeside(historyFile);
+    const notes = result.failures.map((f) => `Client failure: ${f.message}`);
+    const failure = writeCheckPage(page, check, result.history, { source: historyFile, timeUnit: 'us', notes });
+    if (failure === undefined) console.log(`  HTML report: ${page} (open it in a browser)`);
+    else process.stderr.write(`warning: no HTML report: ${failure}\n`);
   }
   if (outcome === 'PASSED' && c.historyFile === undefined) fs.rmSync(historyFile, { force: true });
   return outcome;

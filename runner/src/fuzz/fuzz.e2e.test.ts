@@ -42,6 +42,13 @@ describe('runner fuzz, end to end with stand-in clients', () => {
     assert.match(r.stdout, /read '[^']+', but the (value is|key is absent)/);
     const kept = /history kept in (\S+)/.exec(r.stdout)?.[1];
     assert.ok(kept !== undefined && fs.existsSync(kept));
+    // The page sits beside the history, named in the lines after the verdict.
+    const page = /^ {2}HTML report: (\S+) \(open it in a browser\)$/m.exec(r.stdout)?.[1];
+    assert.equal(page, kept.replace(/\.jsonl$/, '.html'));
+    assert.match(fs.readFileSync(page!, 'utf8'), /data-role="blocked"/);
+    const verdictAt = r.stdout.indexOf('Fuzz testing result: FAILED');
+    assert.ok(verdictAt >= 0 && r.stdout.indexOf('HTML report:') > verdictAt);
+    fs.rmSync(page!);
     const c = await runRunner(['check', kept, '--time-unit', 'us']);
     assert.equal(c.code, 1);
     assert.equal(c.stdout.trim().split('\n').pop(), 'Linearizability check: FAILED');
