@@ -27,6 +27,10 @@ async function main(): Promise<void> {
     })
     .strict()
     .help()
+    .fail((msg, err) => {
+      process.stderr.write(`error: ${err?.message ?? msg}\n`);
+      process.exit(1);
+    })
     .parseAsync();
   const target = typeof a.target === "string" ? a.target : `/tmp/madkv-${a.stage}/cluster`;
   const server = await DashboardServer.start(sourceFor(a.stage, target), { host: a.host, port: a.port, everyMs: a.every });
