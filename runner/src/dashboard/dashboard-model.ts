@@ -157,7 +157,8 @@ export class DashboardModel {
       const leader = groupLeader(g, answers) ?? null;
       const term = leader !== null ? (answers.get(leader) as { status: NodeStatus }).status.term : null;
       const before = this.leaders.get(g.id);
-      if (before !== undefined ? before !== leader : leader !== null) {
+      // A group of one always leads itself: its faults tell its story.
+      if (g.members.length > 1 && (before !== undefined ? before !== leader : leader !== null)) {
         this.push({ t: o.t, kind: 'leader', group: g.id, text: leader !== null ? `${groupName(g.id)}: ${leader} leads (term ${term})` : `${groupName(g.id)}: no leader${before ? ` (was ${before})` : ''}` });
       }
       this.leaders.set(g.id, leader);

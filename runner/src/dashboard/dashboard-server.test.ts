@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '../../../kvstore/src/testing/spawn-node';
-import type { LocalCluster } from '../cluster/local-cluster';
+import { freePort, retryWhilePortTaken } from '../../../kvstore/src/testing/spawn-node';
+import { LocalCluster } from '../cluster/local-cluster';
 import { startTestCluster } from '../testing/local-p3';
 import type { ClusterSource, DashboardAction } from './cluster-source';
 import type { Observation } from './dashboard-model';
@@ -213,4 +213,24 @@ test('on a local cluster every button acts through the cluster tool, says what i
   await until('s0.2 leads', () => d.latest.view.groups[1]!.leader, (l) => l === 's0.2');
   const unknown = await act(d, { kind: 'kill', node: 's9.9' });
   assert.deepEqual([unknown.status, JSON.parse(unknown.body).error], [409, "unknown node 's9.9': this cluster has proxy, m.0, s0.0, s0.1, s0.2"]);
+});
+
+test('on a stage-2 cluster each server reports itself as a group of one; the manager shows as running; kill and restart act', async () => {
+  const cluster = await retryWhilePortTaken(async () => {
+    const p = await Promise.all([freePort(), freePort(), freePort()]);
+    const c = await LocalCluster.start({ stage: 'test-dashboard-p2', dir: path.join(scratch, 'p2'), host: '127.0.0.1', managerPort: p[0]!, serverPorts: p.slice(1) }, { detached: false, env });
+    closers.push(() => c.stopAll('SIGKILL'));
+    return c;
+  });
+  const d = await serve(sourceFor('p2', cluster.dir));
+  assert.deepEqual(d.latest.info.actions, ['kill', 'pause', 'resume', 'restart']);
+  const states = (): string => d.latest.view.nodes.map((n) => `${n.node}:${n.state}${n.status ? `:${n.status.role}:${n.status.node}` : ''}`).join(' ');
+  await until('every node seen', states, (s) => s === 'm:running s0:up:leader:s0 s1:up:leader:s1');
+  assert.deepEqual(d.latest.view.groups.map((g) => [g.name, g.leader]), [['managers', null], ['partition 0', 's0'], ['partition 1', 's1']]);
+  assert.equal((await act(d, { kind: 'kill', node: 's1' })).status, 200);
+  await until('s1 down', states, (s) => s === 'm:running s0:up:leader:s0 s1:down');
+  assert.equal((await act(d, { kind: 'transfer', node: 's0' })).status, 409, 'no leadership to move in stage 2');
+  assert.equal((await act(d, { kind: 'restart', node: 's1' })).status, 200);
+  await until('s1 back', states, (s) => s.endsWith('s1:up:leader:s1'));
+  assert.deepEqual(d.latest.view.timeline.map((e) => e.text), ['s1 killed (SIGKILL)', 's1 restarted'], 'groups of one have no leader changes to show');
 });

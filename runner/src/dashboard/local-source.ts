@@ -1,14 +1,15 @@
 /**
  * The dashboard's source over a local cluster (cluster/local-cluster.ts): stage 3 asks each
  * replica for its status (a paused one is not asked), reads the link proxy's cut and delayed
- * links, and follows the fault journal; stage 2's nodes have no status RPC, so it shows
- * which processes are alive. Actions are LocalCluster's own (kill -9, SIGSTOP/SIGCONT,
+ * links, and follows the fault journal; stage 2 asks each partition server (a group of one)
+ * and shows whether the manager, which has no status, is alive. Actions are LocalCluster's own (kill -9, SIGSTOP/SIGCONT,
  * restart on the node's storage, leadership transfer, cut/heal through the proxy), so each is
  * journaled exactly as the recipes' are.
  */
 import type { GroupSpec } from '../cluster/layout';
 import { LocalCluster, describeLinks } from '../cluster/local-cluster';
 import { readFaultsFrom } from '../faults/fault-journal';
+import { queryStatus } from '../../../kvstore/src/status/query-status';
 import type { ActionKind, ClusterSource, DashboardAction, SourceInfo } from './cluster-source';
 import { type Observation, type ObservedNode, groupName } from './dashboard-model';
 
@@ -56,16 +57,25 @@ export class LocalClusterSource implements ClusterSource {
         for (const node of g.members) nodes.push(this.observed(node, g.id, answers.get(node) ?? { state: 'down' }));
       }
     } else {
-      for (const g of groups) {
-        for (const node of g.members) {
-          const answer = this.cluster.isPaused(node) ? { state: 'paused' as const } : this.cluster.isRunning(node) ? { state: 'running' as const } : { state: 'down' as const };
-          nodes.push(this.observed(node, g.id, answer));
-        }
-      }
+      const timeoutMs = this.options.statusTimeoutMs ?? 1000;
+      const observed = await Promise.all(groups.flatMap((g) => g.members.map((node) => this.p2Answer(node, timeoutMs).then((answer) => this.observed(node, g.id, answer)))));
+      nodes.push(...observed);
     }
     const o: Observation = { t, nodes, groups, faults: journal.events };
     if (this.cluster.hasProxy) o.links = await this.links();
     return o;
+  }
+
+  /** A stage-2 server answers status as a group of one; the manager has none: it is running or not. */
+  private async p2Answer(node: string, timeoutMs: number): Promise<ObservedNode['answer']> {
+    if (this.cluster.isPaused(node)) return { state: 'paused' };
+    const running = this.cluster.isRunning(node);
+    if (node === 'm') return running ? { state: 'running' } : { state: 'down' };
+    try {
+      return { state: 'up', status: await queryStatus(this.cluster.clientAddress(node), timeoutMs) };
+    } catch (err) {
+      return running ? { state: 'silent', why: (err as Error).message } : { state: 'down' };
+    }
   }
 
   private observed(node: string, group: string, answer: ObservedNode['answer']): ObservedNode {
