@@ -1,7 +1,8 @@
 /**
  * A replicated node's status and its admin requests, as they travel on the node's client
  * port (wire/ envelope, msgpack). Every stage-3 node, manager replica or server replica,
- * answers them, leader or not, even before the cluster is ready.
+ * answers them, leader or not, even before the cluster is ready; a stage-2 partition server
+ * answers as a group of one (node `sP`, always the leader, term 0).
  *
  *   { type: 'status' }
  *     -> { node: 'm.0' | 's1.2', role: 'leader' | 'follower' | 'candidate' | 'precandidate',
