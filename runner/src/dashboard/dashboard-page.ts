@@ -181,9 +181,10 @@ function render(f) {
   v.groups.forEach(function (g) {
     var c = card(g);
     var l = $("h2 .leader", c);
-    l.textContent = g.leader ? "leader " + g.leader : "no leader";
+    // A group of one has no election to show: its row says whether it is up.
+    l.textContent = g.leader ? "leader " + g.leader : g.members.length > 1 ? "no leader" : "";
     l.className = "leader" + (g.leader ? "" : " none");
-    $("h2 .term", c).textContent = g.term !== null ? "term " + g.term : "";
+    $("h2 .term", c).textContent = g.term !== null && info.stage !== "p2" ? "term " + g.term : "";
     spark($("svg.rate", c), g.series.map(function (p) { return p.rate; }), function (x) { return x.toFixed(x < 10 ? 1 : 0) + " req/s"; }, $(".rate-v", c));
     spark($("svg.lat", c), g.series.map(function (p) { return p.latencyMs; }), function (x) { return x.toFixed(x < 10 ? 2 : 1) + " ms"; }, $(".lat-v", c));
     byGroup[g.id] = c;
