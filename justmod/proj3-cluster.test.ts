@@ -48,6 +48,17 @@ test('mistyped cluster recipes are refused with one line each, before anything i
   assert.equal(fs.existsSync(results), false, 'nothing under the results folder');
 });
 
+test('the dashboard recipes need a cluster (a folder, or p3 managers), and say so', async () => {
+  const p3 = await just(['p3::dashboard']);
+  assert.notEqual(p3.code, 0);
+  assert.equal(programError(p3.stderr), `error: no cluster at ${path.join(results, 'cluster')}: give the folder of a local cluster (just p3::cluster starts one) or the managers as host:port,host:port,…`);
+  const p2 = await just(['p2::dashboard']);
+  assert.notEqual(p2.code, 0);
+  assert.equal(programError(p2.stderr), `error: no cluster at ${path.join(env.MADKV_RESULTS_ROOT, 'madkv-p2', 'cluster')}: give the folder of a local cluster (just p2::cluster starts one)`);
+  const port = await just(['p3::dashboard', '127.0.0.1:3666', '70000']);
+  assert.equal(programError(port.stderr), 'error: --port must be 0..65535');
+});
+
 test('the fault recipes need a running cluster, and say so', async () => {
   const missing = `error: no cluster at ${path.join(results, 'cluster')} (${path.join(results, 'cluster', 'cluster.json')} is missing): start one first`;
   for (const args of [['p3::status'], ['p3::crash', 'm.0'], ['p3::pause', 's0.1'], ['p3::resume', 's0.1'], ['p3::restart', 'm.0'], ['p3::leader', '0'], ['p3::transfer', 's0.1'], ['p3::cut', 'm.0', 'm.1'], ['p3::heal'], ['p3::cluster-stop']]) {

@@ -22,6 +22,7 @@ import { replyForGroupError } from '../replication/group-error-reply';
 import type { RaftGroup } from '../replication/raft-group';
 import { AdminService } from '../status/admin-service';
 import { isAdminRequest } from '../status/node-status';
+import { RequestMeter } from '../status/request-meter';
 import { type Reply, errorReply, okReply } from '../wire/envelope';
 import { type ManagerRequest, type MapReply, type RegisterReply, parseManagerRequest } from './manager-messages';
 import { type ClusterConfig, type ManagerCommand, type ManagerResult, ManagerStateMachine, describeConfig, sameConfig } from './manager-state';
@@ -47,6 +48,8 @@ const WAITING_LISTED = 5;
 
 export class ReplicatedManager {
   readonly admin: AdminService;
+  /** Client requests answered and their time, for status. */
+  readonly meter = new RequestMeter();
   private configuring = false;
   private warnedMismatch = false;
   private announcedReady = false;
@@ -58,7 +61,7 @@ export class ReplicatedManager {
     private readonly sm: ManagerStateMachine,
     private readonly options: ReplicatedManagerOptions,
   ) {
-    this.admin = new AdminService(group, { node: `m.${options.replica}`, replica: options.replica, replicas: options.replicas, dir: options.dir });
+    this.admin = new AdminService(group, { node: `m.${options.replica}`, replica: options.replica, replicas: options.replicas, dir: options.dir, meter: this.meter });
   }
 
   /** Starts checking, as leader, that the group is configured. */
@@ -75,6 +78,10 @@ export class ReplicatedManager {
 
   handle(body: unknown): Reply | Promise<Reply> {
     if (isAdminRequest(body)) return this.admin.handle(body);
+    return this.meter.track(this.serve(body), performance.now());
+  }
+
+  private serve(body: unknown): Reply | Promise<Reply> {
     const req = parseManagerRequest(body);
     if (typeof req === 'string') return errorReply('bad_request', req);
     const mismatch = this.mismatch();

@@ -14,6 +14,7 @@
  *   <dir>/snapshots/  SnapshotStore
  */
 import * as path from 'node:path';
+import type { RaftNodeStatus } from '../raft/node';
 import { DurableLog } from '../storage/durable-log';
 import { StorageCorruptionError } from '../storage/errors';
 import { SnapshotStore } from '../storage/snapshot-store';
@@ -100,6 +101,16 @@ export class LocalLogGroup<C, R, S extends StateMachine<C, R>> implements Replic
 
   get appliedIndex(): number {
     return this.applied;
+  }
+
+  /**
+   * Its state as a Raft replica would report it, for the status RPC: a group of one is always
+   * its own leader, in term 0, and what is durable is committed.
+   */
+  status(): RaftNodeStatus {
+    const first = this.log.firstIndex;
+    const last = this.log.lastIndex;
+    return { id: 0, role: 'leader', term: 0, leader: 0, commit: this.applied, applied: this.applied, firstIndex: first, lastIndex: last, stableIndex: this.applied, snapshotIndex: this.snapshotIndex, logEntries: Math.max(0, last - first + 1) };
   }
 
   get logStats(): DurableLog['stats'] {

@@ -7,6 +7,9 @@
  * The partition count comes from the manager and is saved beside the data, so a
  * restarted server serves at once even while the manager is away.
  *
+ * It answers the status request (status/node-status.ts) as a group of one: always the
+ * leader, in term 0, node id `sP`, with its request totals.
+ *
  * The server holds the storage folder's lock (storage/storage-lock.ts) from before it
  * reads anything there until it closes: a second server on the same folder refuses to start.
  */
@@ -18,6 +21,9 @@ import type { ApplyOutcome } from '../state/kv-state-machine';
 import { type KvLogCommand, KvLogStateMachine, kvLogCodec } from '../state/kv-log-command';
 import { PartitionMembership } from './partition-membership';
 import { serveKvRequest } from './serve-kv-request';
+import { type AdminTarget, AdminService } from '../status/admin-service';
+import { isAdminRequest } from '../status/node-status';
+import { RequestMeter } from '../status/request-meter';
 
 export interface PartitionServerOptions {
   partition: number;
@@ -28,12 +34,21 @@ export interface PartitionServerOptions {
 }
 
 export class PartitionServer {
+  /** Client requests answered and their time, for status. */
+  readonly meter = new RequestMeter();
+  private readonly admin: AdminService;
+
   private constructor(
     readonly partition: number,
     readonly group: LocalLogGroup<KvLogCommand, ApplyOutcome, KvLogStateMachine>,
     private readonly membership: PartitionMembership,
     private readonly lock: StorageLock,
-  ) {}
+    dir: string,
+  ) {
+    // One replica: transfer_leader to replica 0 is done at once, to any other refused as unknown.
+    const target: AdminTarget = { status: () => group.status(), isLeader: true, leader: 0, transferLeadership: () => Promise.resolve() };
+    this.admin = new AdminService(target, { node: `s${partition}`, replica: 0, replicas: 1, dir, meter: this.meter });
+  }
 
   /** Locks the partition's storage under backerPath, then recovers its state. Throws StorageLockedError if another process holds it. */
   static async open(options: PartitionServerOptions): Promise<PartitionServer> {
@@ -59,7 +74,7 @@ export class PartitionServer {
       heldLock: lock,
       ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
     });
-    return new PartitionServer(options.partition, group, membership, lock);
+    return new PartitionServer(options.partition, group, membership, lock, options.backerPath);
   }
 
   get knowsPartitioning(): boolean {
@@ -73,6 +88,11 @@ export class PartitionServer {
 
   /** Reads see applied state, which in stage 2 is durable state. */
   handle(body: unknown): Reply | Promise<Reply> {
+    if (isAdminRequest(body)) return this.admin.handle(body);
+    return this.meter.track(this.serve(body), performance.now());
+  }
+
+  private serve(body: unknown): Reply | Promise<Reply> {
     const req = parseKvRequest(body);
     if (typeof req === 'string') return errorReply('bad_request', req);
     const count = this.membership.partitionCount;

@@ -24,6 +24,7 @@ import { type KvLogCommand, KvLogStateMachine, kvLogCodec } from '../state/kv-lo
 import type { ApplyOutcome } from '../state/kv-state-machine';
 import { AdminService } from '../status/admin-service';
 import { isAdminRequest } from '../status/node-status';
+import { RequestMeter } from '../status/request-meter';
 import { StorageLock } from '../storage/storage-lock';
 import type { Address } from '../wire/address';
 import { type Reply, errorReply } from '../wire/envelope';
@@ -62,6 +63,8 @@ class ReportingKvStateMachine extends KvLogStateMachine {
 
 export class ReplicaServer {
   readonly admin: AdminService;
+  /** Client requests answered and their time, for status. */
+  readonly meter = new RequestMeter();
 
   private constructor(
     private readonly options: ReplicaServerOptions,
@@ -70,7 +73,7 @@ export class ReplicaServer {
     private readonly lock: StorageLock,
   ) {
     const node = `s${options.partition}.${options.replica}`;
-    this.admin = new AdminService(group, { node, replica: options.replica, replicas: this.replicas, dir: options.backerPath });
+    this.admin = new AdminService(group, { node, replica: options.replica, replicas: this.replicas, dir: options.backerPath, meter: this.meter });
   }
 
   /** Locks the replica's storage, checks it is this replica's, recovers it and joins the group. Throws StorageLockedError if another process holds it. */
@@ -114,6 +117,10 @@ export class ReplicaServer {
 
   handle(body: unknown): Reply | Promise<Reply> {
     if (isAdminRequest(body)) return this.admin.handle(body);
+    return this.meter.track(this.serve(body), performance.now());
+  }
+
+  private serve(body: unknown): Reply | Promise<Reply> {
     const req = parseKvRequest(body);
     if (typeof req === 'string') return errorReply('bad_request', req);
     const count = this.membership.partitionCount;

@@ -8,6 +8,7 @@ import type { RaftNodeStatus } from '../raft/node';
 import { NotLeaderError } from '../replication/raft-group';
 import { type AdminTarget, AdminService } from './admin-service';
 import { parseAdminRequest, parseNodeStatus } from './node-status';
+import { RequestMeter } from './request-meter';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-admin-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -84,4 +85,19 @@ test('malformed admin requests and status answers are described, not trusted', (
   assert.equal(parseNodeStatus({ ...good, leader: 'x' }), 'status lacks the leader');
   assert.equal(parseNodeStatus({ ...good, node: '' }), 'status lacks the node id');
   assert.equal(parseNodeStatus(null), 'status is not an object');
+});
+
+test('status carries the request totals of the node\'s meter when it has one; a bad total is refused', async () => {
+  const meter = new RequestMeter();
+  meter.record(1.5);
+  meter.record(0.25);
+  const admin = new AdminService(target('leader', 1), { node: 's0.1', replica: 1, replicas: 3, dir, meter });
+  const reply = await admin.handle({ type: 'status' });
+  const s = parseNodeStatus(reply.ok ? reply.value : null);
+  assert.ok(typeof s !== 'string', s as string);
+  assert.deepEqual([s.requests, s.requestMicros], [2, 1750]);
+  const good = { node: 'm.0', role: 'leader', term: 1, leader: 0, commit: 1, applied: 1, lastIndex: 1, snapshotIndex: 0, logBytes: 1, snapshotBytes: 0 };
+  assert.equal(parseNodeStatus({ ...good, requests: -3 }), 'status field requests is not a count');
+  assert.equal(parseNodeStatus({ ...good, requests: 3, requestMicros: 'x' }), 'status field requestMicros is not a count');
+  assert.deepEqual(parseNodeStatus({ ...good, requests: 3, requestMicros: 40 }), { ...good, requests: 3, requestMicros: 40 });
 });

@@ -11,6 +11,7 @@ import type { RaftNodeStatus } from '../raft/node';
 import { notLeaderReply, replyForGroupError } from '../replication/group-error-reply';
 import { type Reply, errorReply, okReply } from '../wire/envelope';
 import { type NodeRole, type NodeStatus, parseAdminRequest } from './node-status';
+import type { RequestMeter } from './request-meter';
 
 /** What the admin service needs of a replica: RaftGroup has it all. */
 export interface AdminTarget {
@@ -28,6 +29,8 @@ export interface AdminServiceOptions {
   replicas: number;
   /** The replica's storage folder (its log/ and snapshots/ are measured for status). */
   dir: string;
+  /** Counts the node's client requests, reported in status when given. */
+  meter?: RequestMeter;
   /** How long a transfer may take before the request answers `unavailable`. */
   transferTimeoutMs?: number;
 }
@@ -61,6 +64,7 @@ export class AdminService {
       snapshotIndex: s.snapshotIndex,
       logBytes,
       snapshotBytes,
+      ...(this.options.meter !== undefined ? { requests: this.options.meter.requests, requestMicros: this.options.meter.requestMicros } : {}),
     };
   }
 

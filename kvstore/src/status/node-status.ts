@@ -1,19 +1,22 @@
 /**
  * A replicated node's status and its admin requests, as they travel on the node's client
  * port (wire/ envelope, msgpack). Every stage-3 node, manager replica or server replica,
- * answers them, leader or not, even before the cluster is ready.
+ * answers them, leader or not, even before the cluster is ready; a stage-2 partition server
+ * answers as a group of one (node `sP`, always the leader, term 0).
  *
  *   { type: 'status' }
  *     -> { node: 'm.0' | 's1.2', role: 'leader' | 'follower' | 'candidate' | 'precandidate',
  *          term, leader: replica id or -1, commit, applied, lastIndex, snapshotIndex,
- *          logBytes, snapshotBytes }
+ *          logBytes, snapshotBytes, requests?, requestMicros? }
  *   { type: 'transfer_leader', to: replica id }
  *     -> on the leader: null once `to` leads (an `unavailable` error if it did not within
  *        the time the node allows); elsewhere a `not_leader` error whose hint is the leader's
  *        replica id (absent if unknown)
  *
  * Indexes are the node's Raft log indexes; logBytes and snapshotBytes are what its log and
- * snapshot files take on disk.
+ * snapshot files take on disk. requests and requestMicros (absent from nodes that do not
+ * count) are running totals since the process started: client requests answered, and their
+ * summed time from arrival to answer (request-meter.ts); a reader takes differences.
  */
 import { isRecord } from '../wire/envelope';
 
@@ -33,11 +36,16 @@ export interface NodeStatus {
   snapshotIndex: number;
   logBytes: number;
   snapshotBytes: number;
+  /** Client requests answered since the process started (absent: the node does not count them). */
+  requests?: number;
+  /** Their summed time from arrival to answer, in microseconds. */
+  requestMicros?: number;
 }
 
 export type AdminRequest = { type: 'status' } | { type: 'transfer_leader'; to: number };
 
 const COUNTERS = ['term', 'commit', 'applied', 'lastIndex', 'snapshotIndex', 'logBytes', 'snapshotBytes'] as const;
+const OPTIONAL_COUNTERS = ['requests', 'requestMicros'] as const;
 
 /** Whether a request body is an admin request (which the caller then parses with parseAdminRequest). */
 export function isAdminRequest(body: unknown): boolean {
@@ -64,6 +72,10 @@ export function parseNodeStatus(v: unknown): NodeStatus | string {
     const n = v[k];
     if (!Number.isSafeInteger(n) || (n as number) < 0) return `status field ${k} is not a count`;
   }
+  for (const k of OPTIONAL_COUNTERS) {
+    const n = v[k];
+    if (n !== undefined && (!Number.isSafeInteger(n) || (n as number) < 0)) return `status field ${k} is not a count`;
+  }
   return {
     node: v.node,
     role: v.role as NodeRole,
@@ -75,5 +87,7 @@ export function parseNodeStatus(v: unknown): NodeStatus | string {
     snapshotIndex: v.snapshotIndex as number,
     logBytes: v.logBytes as number,
     snapshotBytes: v.snapshotBytes as number,
+    ...(v.requests !== undefined ? { requests: v.requests as number } : {}),
+    ...(v.requestMicros !== undefined ? { requestMicros: v.requestMicros as number } : {}),
   };
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { appendFault, readFaults, signalEvent } from './fault-journal';
+import { FAULT_JOURNAL_FILE, appendFault, readFaults, readFaultsFrom, signalEvent } from './fault-journal';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-fault-journal-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -58,4 +58,20 @@ test('a signal sent to a node names its event', () => {
   assert.equal(signalEvent('SIGTERM'), 'stopped');
   assert.equal(signalEvent('SIGSTOP'), 'paused');
   assert.equal(signalEvent('SIGCONT'), 'resumed');
+});
+
+test('a follower of the journal reads each whole line once, waits for a torn one, and starts over on a new journal', () => {
+  const file = path.join(dir, 'tail', FAULT_JOURNAL_FILE);
+  fs.mkdirSync(path.dirname(file));
+  assert.deepEqual(readFaultsFrom(file, 0), { events: [], malformed: 0, next: 0 }, 'no journal yet');
+  appendFault(file, { t: 1, node: 's0.0', event: 'killed', signal: 'SIGKILL' });
+  fs.appendFileSync(file, '{"t": 2, "node": "s0.0", "ev');
+  const first = readFaultsFrom(file, 0);
+  assert.deepEqual(first.events.map((e) => e.t), [1]);
+  fs.appendFileSync(file, 'ent": "restarted"}\n');
+  const second = readFaultsFrom(file, first.next);
+  assert.deepEqual(second.events, [{ t: 2, node: 's0.0', event: 'restarted' }]);
+  assert.deepEqual(readFaultsFrom(file, second.next).events, [], 'nothing new');
+  fs.writeFileSync(file, '{"t": 3, "node": "m.0", "event": "paused", "signal": "SIGSTOP"}\n');
+  assert.deepEqual(readFaultsFrom(file, second.next).events.map((e) => e.t), [3], 'a shorter journal is a new one');
 });

@@ -78,6 +78,40 @@ export function readFaults(file: string): JournalContents {
   return { events, malformed };
 }
 
+/**
+ * The events appended since byte `offset` (0: from the start), for a reader that follows the
+ * journal as it grows (the dashboard). Only whole lines are read: `next` is where the first
+ * line not yet ended begins, the offset to pass next time. A journal that got shorter (a new
+ * cluster started in the folder) is read again from its start.
+ */
+export function readFaultsFrom(file: string, offset: number): JournalContents & { next: number } {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], malformed: 0, next: 0 };
+    throw err;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const from = size < offset ? 0 : offset;
+    const buf = Buffer.alloc(size - from);
+    const read = buf.length > 0 ? fs.readSync(fd, buf, 0, buf.length, from) : 0;
+    const end = buf.subarray(0, read).lastIndexOf(0x0a) + 1;
+    const events: FaultEvent[] = [];
+    let malformed = 0;
+    for (const line of buf.subarray(0, end).toString('utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      const e = parseEvent(line);
+      if (e === undefined) malformed++;
+      else events.push(e);
+    }
+    return { events, malformed, next: from + end };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function parseEvent(line: string): FaultEvent | undefined {
   let v: unknown;
   try {
