@@ -89,6 +89,8 @@ export class MakoShardCore implements TxnShardCore {
   private batch: InstalledTxn[] = [];
   private lastBarrierVw: VClock;
   private readonly parts = new Map<TxnId, PartTxn>();
+  /** Transactions installed here in the current epoch, so a resent Install is answered, not applied twice. */
+  private readonly installed = new Set<TxnId>();
   private parked: Array<{ from: ShardId; msg: ReadMsg }> = [];
   private ticks = 0;
   private seq = 0;
@@ -163,7 +165,13 @@ export class MakoShardCore implements TxnShardCore {
     }
     if (this.ticks % this.barrierEvery === 0) this.flush(false);
     for (const t of [...this.coord.values()]) {
-      if (t.phase !== 'installing' && t.phase !== 'waiting' && this.ticks >= t.deadline) this.abort(t, 'shard_unavailable');
+      if (this.ticks < t.deadline || t.phase === 'waiting') continue;
+      if (t.phase !== 'installing') this.abort(t, 'shard_unavailable');
+      else {
+        // Past the commit point nothing aborts; a lost Install or reply is sent again (installs are idempotent).
+        t.deadline = this.ticks + this.timeout;
+        for (const s of t.awaiting) this.send(s, { type: 'install', txn: t.id, epoch: t.epoch, vclock: t.vclock.slice(), writes: t.writesByShard.get(s) ?? [] });
+      }
     }
     this.pump();
   }
@@ -313,6 +321,7 @@ export class MakoShardCore implements TxnShardCore {
   }
 
   private onInstall(from: ShardId, txn: TxnId, epoch: Epoch, vclock: VClock, writes: KeyWrite[]): void {
+    if (this.serving(epoch) && this.installed.has(txn)) return this.send(from, { type: 'installReply', txn, ok: true, wm: this.wm() });
     const part = this.parts.get(txn);
     if (!this.serving(epoch) || part === undefined || !this.barrier.hasObligation(txn)) {
       return this.send(from, { type: 'installReply', txn, ok: false, reason: 'epoch_changed', wm: this.wm() });
@@ -320,6 +329,9 @@ export class MakoShardCore implements TxnShardCore {
     this.installHere(txn, epoch, vclock, writes);
     part.installed = true;
     this.parts.delete(txn);
+    this.installed.add(txn);
+    // Bounded: a resend comes within a few timeouts, long before 100k later installs.
+    if (this.installed.size > 100_000) this.installed.delete(this.installed.values().next().value!);
     this.send(from, { type: 'installReply', txn, ok: true, wm: this.wm() });
   }
 
@@ -372,6 +384,7 @@ export class MakoShardCore implements TxnShardCore {
     this.parked = [];
     for (const p of parked) this.send(p.from, { type: 'readReply', txn: p.msg.txn, ok: false, reason: 'epoch_changed', wm: null });
     this.epoch = next;
+    this.installed.clear();
     this.barrier = new BarrierRule();
     this.lastBarrierVw = zeroClock(this.shards);
     for (const t of [...this.coord.values()]) {

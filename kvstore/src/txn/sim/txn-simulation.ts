@@ -269,7 +269,7 @@ class TxnSimulation {
     if (this.opts.plan === 'partial-install' && this.canCrashNow()) {
       const installs = messages.filter((m) => m.msg.type === 'install');
       if (installs.length >= 1 && this.rng.chance(0.3)) {
-        if (this.rng.chance(0.5)) {
+        if (this.rng.chance(0.5) && this.crashes < (this.opts.maxCrashes ?? 3)) {
           // The coordinator dies after only some Installs left it.
           const keep = installs[0]!;
           messages = messages.filter((m) => m.msg.type !== 'install' || m === keep);
