@@ -28,6 +28,7 @@
  * version whose fate is open waits for the FVW (or for the old epoch's watermark to cover it).
  */
 import { BarrierRule } from './barrier-watermark';
+import { epochReadRule, type ReadRule } from './epoch-read-rules';
 import { emptyReady, type TxnCoreConfig, type TxnReady, type TxnShardCore } from './core-interface';
 import { executeOps, keysToRead } from './execute';
 import type { InstalledTxn, TxnLogEntry } from './log-entry';
@@ -269,9 +270,10 @@ export class MakoShardCore implements TxnShardCore {
     return this.epoch !== null && epoch === this.epoch;
   }
 
-  /** M7: an old-epoch version whose fate the FVW has not decided yet. */
-  private undecidedOld(v: StoredVersion, readerEpoch: Epoch): boolean {
-    return v.tag !== null && !v.decided && v.tag.epoch < readerEpoch && !this.fvwKnown.has(v.tag.epoch);
+  /** M7 for one version; the mistake switch lets new-epoch reads see undecided old versions. */
+  private readRule(v: StoredVersion, readerEpoch: Epoch): ReadRule {
+    const rule = epochReadRule(v, readerEpoch, (e) => this.fvwKnown.has(e));
+    return rule === 'wait' && this.m.readUndecidedOldEpoch ? 'read' : rule;
   }
 
   private onRead(from: ShardId, msg: ReadMsg): void {
@@ -279,8 +281,9 @@ export class MakoShardCore implements TxnShardCore {
     const reads: ReadResult[] = [];
     for (const key of msg.keys) {
       const v = this.store.newest(key);
-      if (v.tag !== null && v.tag.epoch > msg.epoch) return this.send(from, { type: 'readReply', txn: msg.txn, ok: false, reason: 'higher_epoch_read', wm: this.wm() });
-      if (!this.m.readUndecidedOldEpoch && this.undecidedOld(v, msg.epoch)) {
+      const rule = this.readRule(v, msg.epoch);
+      if (rule === 'abort') return this.send(from, { type: 'readReply', txn: msg.txn, ok: false, reason: 'higher_epoch_read', wm: this.wm() });
+      if (rule === 'wait') {
         this.parked.push({ from, msg });
         return;
       }
@@ -448,8 +451,9 @@ export class MakoShardCore implements TxnShardCore {
     const readKeys = keysToRead(t.ops);
     for (const key of readKeys) {
       const v = this.store.newest(key);
-      if (!this.m.readUndecidedOldEpoch && this.undecidedOld(v, t.epoch)) return false;
-      if (v.tag !== null && v.tag.epoch > t.epoch) {
+      const rule = this.readRule(v, t.epoch);
+      if (rule === 'wait') return false;
+      if (rule === 'abort') {
         this.abort(t, 'higher_epoch_read');
         return true;
       }
