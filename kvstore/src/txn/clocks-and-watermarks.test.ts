@@ -181,7 +181,7 @@ test('log entries survive the codec; foreign bytes are a clear error', () => {
     { t: 'barrier', epoch: 1, b: 4, vw: [3, 4] },
     { t: 'epochEnd', epoch: 1 },
     { t: 'fvw', epoch: 1, fvw: [3, 4] },
-    { t: 'prepare', txn: 'p', writes: [{ key: 'k', value: 'v' }] },
+    { t: 'prepare', txn: 'p', coordinator: 2, writes: [{ key: 'k', value: 'v' }] },
     { t: 'decision', txn: 'p', commit: true },
   ];
   for (const e of entries) assert.deepEqual(txnLogCodec.decode(Buffer.from(txnLogCodec.encode(e))), e);

@@ -17,6 +17,8 @@ class TwoPcCluster {
   readonly outcomes = new Map<number, TxnOutcome>();
   readonly manualCommit = new Set<ShardId>();
   private queue: Array<{ from: ShardId; to: ShardId; msg: PeerMessage }> = [];
+  /** Messages for which this returns true are lost. */
+  drop: (m: PeerMessage, to: ShardId) => boolean = () => false;
   private next = 1;
   readonly shardOf = (key: string): ShardId => Number(key.slice(1)) % 3;
 
@@ -51,11 +53,30 @@ class TwoPcCluster {
     }
   }
 
+  /** Shard s's leader fails: its uncommitted entries are lost and a new leader starts from the state machine. */
+  failover(s: ShardId): void {
+    this.uncommitted[s] = [];
+    this.cores[s] = new TwoPcShardCore({ shard: s, shards: 3, shardOf: this.shardOf, leader: `${s}'` }, this.sms[s]!);
+    this.collect(s);
+    this.settle();
+  }
+
+  tick(n: number): void {
+    for (let i = 0; i < n; i++) {
+      for (let s = 0; s < 3; s++) {
+        this.cores[s]!.tick();
+        this.collect(s);
+      }
+      this.settle();
+    }
+  }
+
   settle(): void {
     for (let i = 0; i < 1000; i++) {
       let moved = false;
       while (this.queue.length > 0) {
         const e = this.queue.shift()!;
+        if (this.drop(e.msg, e.to)) continue;
         this.cores[e.to]!.step(e.from, e.msg);
         this.collect(e.to);
         moved = true;
@@ -111,4 +132,34 @@ test('2PC: a refused prepare aborts the transaction everywhere and releases its 
   c.settle();
   assert.equal(c.outcomes.get(again)?.outcome, 'committed', 'shard 0’s lock on k0 was released');
   assert.equal(c.sms[0]!.prepared.size, 0);
+});
+
+test('2PC: a participant whose leader changed while in doubt asks the coordinator’s shard and applies the logged commit', () => {
+  const c = new TwoPcCluster();
+  c.drop = (m, to) => m.type === 'decide' && to === 1;
+  const t = c.submit([{ op: 'put', key: 'k0', value: 'a' }, { op: 'put', key: 'k1', value: 'b' }], 0);
+  assert.equal(c.outcomes.get(t)?.outcome, 'committed');
+  assert.equal(c.sms[1]!.prepared.size, 1, 'shard 1 never heard the decision');
+  c.drop = () => false;
+  c.failover(1);
+  c.tick(1);
+  assert.equal(c.sms[1]!.get('k1'), 'b');
+  assert.equal(c.sms[1]!.prepared.size, 0);
+});
+
+test('2PC: a transaction whose coordinator failed before deciding is aborted when a participant asks (presumed abort)', () => {
+  const c = new TwoPcCluster();
+  c.manualCommit.add(0);
+  const t = c.submit([{ op: 'put', key: 'k0', value: 'a' }, { op: 'put', key: 'k1', value: 'b' }], 0);
+  assert.equal(c.outcomes.get(t), undefined);
+  assert.equal(c.sms[1]!.prepared.size, 1);
+  c.failover(0); // the coordinator's prepare record and decision were never committed
+  c.manualCommit.delete(0);
+  c.failover(1);
+  c.tick(1);
+  assert.equal(c.sms[1]!.prepared.size, 0, 'the in-doubt transaction was resolved');
+  assert.equal(c.sms[1]!.get('k1'), null);
+  assert.equal(c.sms[0]!.decisions.get([...c.sms[0]!.decisions.keys()][0]!), false);
+  const next = c.submit([{ op: 'put', key: 'k1', value: 'c' }], 1);
+  assert.equal(c.outcomes.get(next)?.outcome, 'committed', 'the locks were released');
 });

@@ -14,6 +14,10 @@
  *                                              writes (commit), release the locks, decideReply
  *   any refusal or timeout before the decision: decide { commit: false } to every participant.
  * A participant that is the coordinator's own shard uses the coordinator's Decision entry.
+ * In doubt after a leader change: the new participant leader keeps the prepared transactions'
+ * write locks (from its log) and asks the coordinator's shard with decisionQuery; that shard
+ * answers from its log, or logs an abort for a transaction it neither decided nor still
+ * coordinates (its log then holds no commit decision and never will: presumed abort).
  * Epoch messages from the manager are accepted and ignored (2PC needs none).
  */
 import { emptyReady, type TxnCoreConfig, type TxnReady, type TxnShardCore } from './core-interface';
@@ -53,22 +57,28 @@ export class TwoPcShardCore implements TxnShardCore {
   readonly store = new VersionStore();
   private readonly prepared = new Map<TxnId, Prepared>();
   private readonly coord = new Map<TxnId, CoordTxn>();
+  private readonly abortLogged = new Set<TxnId>();
+  /** Prepared before this leader took over, decision not yet known here. */
+  private readonly inDoubt = new Set<TxnId>();
   private readonly timeout: number;
   private ticks = 0;
   private seq = 0;
 
   constructor(
     private readonly cfg: TxnCoreConfig,
-    sm: ShardStateMachine,
+    private readonly sm: ShardStateMachine,
   ) {
     this.timeout = cfg.requestTimeoutTicks ?? 200;
     for (const [key, v] of sm.store) this.store.loadDecided(key, v.value, v.tag);
-    // Prepared, undecided transactions keep their write locks across a leader change.
-    for (const [txn, writes] of sm.prepared) {
-      const keys = writes.map((w) => w.key);
+    // Prepared, undecided transactions keep their write locks across a leader change, and their
+    // decision is asked of the coordinator's shard (in doubt until it answers).
+    for (const [txn, p] of sm.prepared) {
+      const keys = p.writes.map((w) => w.key);
       this.store.lock(txn, keys);
-      this.prepared.set(txn, { coordinator: -1, keys, writes, committed: true });
+      this.prepared.set(txn, { coordinator: p.coordinator, keys, writes: p.writes, committed: true });
+      this.inDoubt.add(txn);
     }
+    this.askInDoubt();
     const fresh = sm.store.size === 0 && sm.prepared.size === 0;
     this.out.toManager.push({ type: 'leaderReport', shard: cfg.shard, leader: cfg.leader, epoch: 0, fresh });
   }
@@ -111,6 +121,7 @@ export class TwoPcShardCore implements TxnShardCore {
 
   tick(): void {
     this.ticks++;
+    if (this.ticks % this.timeout === 0) this.askInDoubt();
     for (const t of [...this.coord.values()]) if (t.phase !== 'deciding' && this.ticks >= t.deadline) this.abort(t, 'shard_unavailable');
     this.pump();
   }
@@ -128,6 +139,26 @@ export class TwoPcShardCore implements TxnShardCore {
 
   get inFlight(): number {
     return this.coord.size;
+  }
+
+  private askInDoubt(): void {
+    for (const txn of [...this.inDoubt]) {
+      const p = this.prepared.get(txn);
+      if (p === undefined) this.inDoubt.delete(txn);
+      else this.send(p.coordinator, { type: 'decisionQuery', txn });
+    }
+  }
+
+  /** The coordinator's shard answers from its log; a transaction it neither decided nor still coordinates is aborted (presumed abort). */
+  private onDecisionQuery(from: ShardId, txn: TxnId): void {
+    const decided = this.sm.decisions.get(txn);
+    if (decided !== undefined) return this.send(from, { type: 'decide', txn, commit: decided });
+    if (this.coord.has(txn)) return; // still being decided here: the participant hears the decision
+    if (!this.abortLogged.has(txn)) {
+      this.abortLogged.add(txn);
+      this.out.propose.push({ t: 'decision', txn, commit: false });
+    }
+    this.send(from, { type: 'decide', txn, commit: false });
   }
 
   private send(to: ShardId, msg: PeerMessage): void {
@@ -158,6 +189,8 @@ export class TwoPcShardCore implements TxnShardCore {
         return this.onPrepare(from, msg.txn, msg.reads, msg.writes);
       case 'decide':
         return this.onDecide(msg.txn, msg.commit);
+      case 'decisionQuery':
+        return this.onDecisionQuery(from, msg.txn);
       case 'readReply':
       case 'prepareReply':
         return this.onReply(from, msg);
@@ -174,12 +207,13 @@ export class TwoPcShardCore implements TxnShardCore {
       return this.send(from, { type: 'prepareReply', txn, ok: false, reason: 'validation_failed' });
     }
     this.prepared.set(txn, { coordinator: from, keys, writes, committed: false });
-    this.out.propose.push({ t: 'prepare', txn, writes });
+    this.out.propose.push({ t: 'prepare', txn, coordinator: from, writes });
   }
 
   private onDecide(txn: TxnId, commit: boolean): void {
     const p = this.prepared.get(txn);
     if (p === undefined) return;
+    this.inDoubt.delete(txn);
     // Logged even for an abort: the prepare record may commit, and a new leader must not keep its locks.
     this.out.propose.push({ t: 'decision', txn, commit });
   }
