@@ -21,20 +21,20 @@
  */
 import * as net from 'node:net';
 
-type Reply = string | number | null | Reply[] | { error: string };
+export type Reply = string | number | null | Reply[] | { error: string };
 type Answer = (reply: Reply) => string;
 
 const ARITY: Record<string, number> = { PUT: 2, SWAP: 2, GET: 1, DELETE: 1, SCAN: 2, STOP: 0 };
 const ALL_PAIRS = "local r = {} for _, k in ipairs(redis.call('KEYS', '*')) do r[#r+1] = k r[#r+1] = redis.call('GET', k) end return r";
 
-function resp(args: readonly string[]): string {
+export function resp(args: readonly string[]): string {
   let out = `*${args.length}\r\n`;
   for (const a of args) out += `$${a.length}\r\n${a}\r\n`;
   return out;
 }
 
 /** One reply parsed from `buf` at `pos`, or undefined when it has not fully arrived. */
-function parseReply(buf: Buffer, pos: number): { reply: Reply; next: number } | undefined {
+export function parseReply(buf: Buffer, pos: number): { reply: Reply; next: number } | undefined {
   const eol = buf.indexOf('\r\n', pos);
   if (eol < 0) return undefined;
   const head = buf.toString('latin1', pos + 1, eol);
@@ -69,7 +69,7 @@ function parseReply(buf: Buffer, pos: number): { reply: Reply; next: number } | 
   }
 }
 
-function scanAnswer(start: string, end: string, reply: Reply): string {
+export function scanAnswer(start: string, end: string, reply: Reply): string {
   const flat = reply as string[];
   const pairs: Array<[string, string]> = [];
   for (let i = 0; i + 1 < flat.length; i += 2) if (flat[i]! >= start && flat[i]! <= end) pairs.push([flat[i]!, flat[i + 1]!]);
@@ -80,7 +80,7 @@ function scanAnswer(start: string, end: string, reply: Reply): string {
 }
 
 /** The Redis command for one input line and how to answer its reply; a string is an immediate answer. */
-function translate(line: string): { command: string; answer: Answer } | string | 'STOP' | undefined {
+export function translate(line: string): { command: string; answer: Answer } | string | 'STOP' | undefined {
   if (/[^\x20-\x7f\t]/.test(line)) return 'ERROR keys and values are printable ASCII\n';
   const t = line.split(/[ \t]+/).filter((x) => x.length > 0);
   if (t.length === 0) return undefined;
@@ -169,4 +169,4 @@ function main(argv: string[]): void {
   });
 }
 
-main(process.argv.slice(2));
+if (require.main === module) main(process.argv.slice(2));
