@@ -32,6 +32,7 @@ export function heading(text: string): string {
 export class Progress {
   private readonly bar: SingleBar | undefined;
   private nextTenth = 1;
+  private barShown = 0;
 
   constructor(
     private readonly total: number,
@@ -46,6 +47,9 @@ export class Progress {
 
   update(done: number): void {
     if (this.bar !== undefined) {
+      // The bar is redrawn at most 10 times a second anyway: its line is made once per 1/500 of the work.
+      if (done < this.total && done - this.barShown < this.total / 500) return;
+      this.barShown = done;
       this.bar.update(done, { line: this.plainLine() });
       return;
     }

@@ -5,8 +5,6 @@
  * `client --managers 127.0.0.1:3666,127.0.0.1:3667,127.0.0.1:3668` (stage 3);
  * commands on stdin, answers on stdout.
  */
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { exitOnClosedStdout, exitWhenFlushed, fail } from '../common/process-exit';
 import { type ClientTarget, connectClient } from '../client/connect';
 import type { KvClient } from '../client/kv-client';
@@ -17,9 +15,40 @@ import { AddressError } from '../wire/address';
 
 const DEFAULT_SERVER = '127.0.0.1:3777';
 
-async function main(): Promise<void> {
-  exitOnClosedStdout();
-  const args = await yargs(hideBin(process.argv))
+interface ClientArgs {
+  server?: string | undefined;
+  manager?: string | undefined;
+  managers?: string | undefined;
+  quiet: boolean;
+}
+
+/**
+ * The command lines the recipes and the runner use (`--server <addr>`, `--manager <addr>`,
+ * `--managers <list>`, `--quiet`, each at most once) are read here; anything else (help, a
+ * typo, `--server=<addr>`) goes to yargs, which is loaded only then: a client starts once per
+ * benchmark client, and yargs costs a third of its start-up.
+ */
+export function parseCommonArgs(argv: readonly string[]): ClientArgs | undefined {
+  const args: ClientArgs = { quiet: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quiet' && !args.quiet) {
+      args.quiet = true;
+      continue;
+    }
+    const key = a === '--server' ? 'server' : a === '--manager' ? 'manager' : a === '--managers' ? 'managers' : undefined;
+    const value = argv[i + 1];
+    if (key === undefined || args[key] !== undefined || value === undefined || value.startsWith('-')) return undefined;
+    args[key] = value;
+    i++;
+  }
+  return args;
+}
+
+async function parseWithYargs(): Promise<ClientArgs> {
+  const { default: yargs } = await import('yargs');
+  const { hideBin } = await import('yargs/helpers');
+  return yargs(hideBin(process.argv))
     .scriptName('client')
     .usage(
       '$0 [--server <host:port> | --manager <host:port> | --managers <host:port,...>]\n\nReads one command a line from stdin (PUT k v | SWAP k v | GET k | DELETE k | SCAN a b | STOP)\nand prints one answer per command on stdout.',
@@ -31,7 +60,11 @@ async function main(): Promise<void> {
     .strict()
     .help()
     .parseAsync();
+}
 
+async function main(): Promise<void> {
+  exitOnClosedStdout();
+  const args = parseCommonArgs(process.argv.slice(2)) ?? (await parseWithYargs());
   const given = (['server', 'manager', 'managers'] as const).filter((k) => args[k] !== undefined);
   if (given.length > 1) fail(`give one of --server, --manager or --managers, not ${given.map((k) => `--${k}`).join(' and ')}`);
   const target: ClientTarget =
@@ -54,4 +87,4 @@ async function main(): Promise<void> {
   await exitWhenFlushed(0);
 }
 
-main().catch((err: unknown) => fail((err as Error).stack ?? String(err)));
+if (require.main === module) main().catch((err: unknown) => fail((err as Error).stack ?? String(err)));

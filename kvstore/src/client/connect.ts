@@ -6,8 +6,6 @@
  */
 import { AddressError, parseAddress, parseAddressList } from '../wire/address';
 import type { KvClient } from './kv-client';
-import { PartitionedClient } from './partitioned-client';
-import { ReplicatedClient } from './replicated-client';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
 import { SingleServerClient } from './single-server-client';
 
@@ -19,7 +17,17 @@ export function connectClient(target: ClientTarget, policy: RetryPolicy = DEFAUL
   if ('managers' in target) {
     const list = typeof target.managers === 'string' ? parseAddressList(target.managers) : target.managers.map(parseAddress);
     if (list.length === 0) throw new AddressError('no manager addresses given');
-    return new ReplicatedClient(list, policy);
+    return new (replicatedClient().ReplicatedClient)(list, policy);
   }
-  return 'manager' in target ? new PartitionedClient(parseAddress(target.manager), policy) : new SingleServerClient(parseAddress(target.server), policy);
+  return 'manager' in target ? new (partitionedClient().PartitionedClient)(parseAddress(target.manager), policy) : new SingleServerClient(parseAddress(target.server), policy);
+}
+
+// Loaded when a cluster client is made: a stage-1 client (one per benchmark client, started
+// afresh for every run) then starts without the routing, leader search and merge code.
+function replicatedClient(): typeof import('./replicated-client') {
+  return require('./replicated-client') as typeof import('./replicated-client');
+}
+
+function partitionedClient(): typeof import('./partitioned-client') {
+  return require('./partitioned-client') as typeof import('./partitioned-client');
 }

@@ -16,13 +16,21 @@ export function parseLine(rawLine: string): ParsedLine {
   // Tolerate CRLF input. Tabs separate tokens like spaces (the template's demo client splits on
   // whitespace); DEL is a token character (real YCSB's values contain it); other control characters are errors.
   const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+  // One pass checks every character and cuts the tokens.
+  const tokens: string[] = [];
+  let start = -1;
   for (let i = 0; i < line.length; i++) {
     const c = line.charCodeAt(i);
-    if (c === 0x20 || c === 0x09) continue;
+    if (c === 0x20 || c === 0x09) {
+      if (start >= 0) tokens.push(line.slice(start, i));
+      start = -1;
+      continue;
+    }
     if (c < 0x20) return { kind: 'error', reason: `control character 0x${c.toString(16).padStart(2, '0')} at column ${i + 1}` };
     if (c > 0x7f) return { kind: 'error', reason: `non-ASCII character at column ${i + 1}` };
+    if (start < 0) start = i;
   }
-  const tokens = line.split(/[ \t]+/).filter((t) => t.length > 0);
+  if (start >= 0) tokens.push(line.slice(start));
   if (tokens.length === 0) return { kind: 'empty' };
   const [keyword, ...args] = tokens as [string, ...string[]];
   const arity = ARITY[keyword];

@@ -8,22 +8,25 @@
  * between pages, so any SCAN runs in bounded memory.
  */
 import { once } from 'node:events';
-import * as readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { KvClient } from '../client/kv-client';
 import { SCAN_END, formatError, formatResult, formatScanBegin, formatScanPairs } from './format-result';
+import { LineReader } from './line-reader';
 import { parseLine } from './parse-line';
 
 export type StdioExit = 'stop' | 'eof';
 
 export async function runStdioClient(client: KvClient, input: Readable, output: Writable): Promise<StdioExit> {
-  const lines = readline.createInterface({ input, crlfDelay: Infinity, terminal: false });
+  const lines = new LineReader(input);
   // A reader slower than us (a pipe) makes us wait instead of queueing answers in memory.
   const write = async (text: string): Promise<void> => {
     if (!output.write(text)) await once(output, 'drain');
   };
   try {
-    for await (const line of lines) {
+    for (;;) {
+      const next = lines.next();
+      const line = typeof next === 'string' || next === null ? next : await next;
+      if (line === null) break;
       const parsed = parseLine(line);
       switch (parsed.kind) {
         case 'empty':
@@ -46,7 +49,7 @@ export async function runStdioClient(client: KvClient, input: Readable, output: 
           } catch (err) {
             answer = formatError((err as Error).message);
           }
-          await write(answer);
+          if (!output.write(answer)) await once(output, 'drain');
         }
       }
     }

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
+import { SeededRandom } from '../random';
+import { CoreWorkload, WORKLOADS, WORKLOAD_NAMES } from './workload';
 import { basicDbLineToCalls, kvValue, newKeySet, printedFields, scanEndKey, toCalls } from './adapter';
 
 test('values are the printed tokens after [ each prefixed with _, as the template sends them', () => {
@@ -48,4 +51,36 @@ test("lines printed by YCSB's basic binding translate the same way", () => {
   });
   assert.equal(basicDbLineToCalls('"recordcount"="1000"', s), undefined);
   assert.equal(basicDbLineToCalls('[OVERALL], RunTime(ms), 10', s), undefined);
+});
+
+test("a value is every space-separated token of the printed fields, each prefixed with '_', for any text", () => {
+  const byTokens = (printed: string): string => printed.split(' ').filter((t) => t.length > 0).map((t) => `_${t}`).join('');
+  const rnd = new SeededRandom(4);
+  const alphabet = '  a=\t\x7f]';
+  for (let i = 0; i < 5000; i++) {
+    let s = '';
+    for (let n = rnd.nextInt(12); n > 0; n--) s += alphabet[rnd.nextInt(alphabet.length)];
+    assert.equal(kvValue(s), byTokens(s), JSON.stringify(s));
+  }
+});
+
+test('the YCSB trace of every workload is the one it has always been (a digest of its first 800 operations)', () => {
+  // Digests of the commands the built-in engine sends for seed 7 (300 load inserts, then 500
+  // transactions); a change here changes every benchmark's load, so it must be deliberate.
+  const expected: Record<string, string> = {
+    a: '9917180d8f1c41e2a9263bc69535b851',
+    b: 'df574618423bf373a895fed8a083ac95',
+    c: '74ffd53b57d3c9ec0e0419b3c934c344',
+    d: 'beacdad0c88cecedbc720f99f9bbadeb',
+    e: 'b0ef51df78dc668b9e37377f7e0fcd22',
+    f: '9c1ae317e34408ea55e3bb41d247e62b',
+  };
+  for (const w of WORKLOAD_NAMES) {
+    const h = createHash('sha256');
+    const workload = new CoreWorkload(WORKLOADS[w], new SeededRandom(7), 500);
+    const inserted = newKeySet();
+    for (let i = 0; i < 300; i++) h.update(JSON.stringify(toCalls(workload.nextInsert(), inserted)));
+    for (let i = 0; i < 500; i++) h.update(JSON.stringify(toCalls(workload.nextTransaction(), inserted)));
+    assert.equal(h.digest('hex').slice(0, 32), expected[w], `workload ${w}`);
+  }
 });

@@ -32,8 +32,12 @@ export function printedFields(fields: ReadonlyArray<[string, string]>): string {
  * unchanged (clients accept it in values).
  */
 export function kvValue(printed: string): string {
-  let out = '';
-  for (const token of printed.split(' ')) if (token.length > 0) out += `_${token}`;
+  // The same as joining '_' + token for every token of printed.split(' '), without the split:
+  // every run of spaces between tokens becomes the next token's '_'.
+  if (!/[^ ]/.test(printed)) return '';
+  let out = printed.replace(/ +/g, '_');
+  if (printed.charCodeAt(0) !== 0x20) out = `_${out}`;
+  if (printed.charCodeAt(printed.length - 1) === 0x20) out = out.slice(0, -1);
   return out;
 }
 

@@ -23,9 +23,12 @@ export type CallOutcome = { ok: true; answer: KvAnswer } | { ok: false; failure:
 
 interface Pending {
   call: KvCall | 'STOP';
+  line: string;
   scanPairs: Array<[string, string]> | undefined;
   resolve: (outcome: CallOutcome) => void;
-  timer: NodeJS.Timeout | undefined;
+  /** performance.now() past which the call has failed (Infinity: no limit). */
+  deadline: number;
+  timeoutMs: number;
 }
 
 const STDERR_TAIL_LINES = 20;
@@ -67,6 +70,12 @@ export class ClientProcess {
   private spawnError: string | undefined;
   private failure: ClientFailure | undefined;
   private readonly exitWaiters: Array<() => void> = [];
+  /**
+   * One timer watches the deadline of whichever call is in flight: armed when a call finds none,
+   * it re-arms itself for the call then in flight when it fires early. Calls answered within
+   * their timeout (all of them, normally) never touch a timer.
+   */
+  private deadlineTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly name: string,
@@ -164,23 +173,37 @@ export class ClientProcess {
     if (this.failure !== undefined) return Promise.resolve({ ok: false, failure: this.failure });
     if (this.exited !== undefined) return Promise.resolve({ ok: false, failure: this.exitFailure() });
     return new Promise((resolve) => {
-      const pending: Pending = { call, scanPairs: undefined, resolve, timer: undefined };
-      if (Number.isFinite(timeoutMs)) {
-        pending.timer = setTimeout(() => {
-          this.fail({ kind: 'timeout', message: `${this.name}: no answer to '${clip(line.trimEnd())}' within ${formatSeconds(timeoutMs)}` });
-        }, timeoutMs);
-      }
-      this.pending = pending;
+      const deadline = Number.isFinite(timeoutMs) ? performance.now() + timeoutMs : Infinity;
+      this.pending = { call, line, scanPairs: undefined, resolve, deadline, timeoutMs };
+      if (deadline !== Infinity && this.deadlineTimer === undefined) this.armDeadline(timeoutMs);
       this.child.stdin!.write(line);
     });
+  }
+
+  private armDeadline(ms: number): void {
+    this.deadlineTimer = setTimeout(() => {
+      this.deadlineTimer = undefined;
+      const p = this.pending;
+      if (p === undefined || p.deadline === Infinity) return;
+      const left = p.deadline - performance.now();
+      if (left > 0) {
+        this.armDeadline(left);
+        return;
+      }
+      this.fail({ kind: 'timeout', message: `${this.name}: no answer to '${clip(p.line.trimEnd())}' within ${formatSeconds(p.timeoutMs)}` });
+    }, Math.ceil(ms)).unref();
   }
 
   private settle(outcome: CallOutcome): void {
     const p = this.pending;
     if (p === undefined) return;
     this.pending = undefined;
-    if (p.timer !== undefined) clearTimeout(p.timer);
     p.resolve(outcome);
+  }
+
+  private clearDeadline(): void {
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
   }
 
   private fail(failure: ClientFailure): void {
@@ -259,6 +282,7 @@ export class ClientProcess {
       this.onLine(rest);
     }
     if (this.pending !== undefined) this.fail(this.exitFailure());
+    this.clearDeadline();
     for (const w of this.exitWaiters.splice(0)) w();
   }
 

@@ -47,6 +47,38 @@ function tokens(line: string): string[] {
  * quotes both, so a student sees what their client printed.
  */
 export function parseAnswerLine(call: KvCall, rawLine: string): LineOutcome {
+  return quickAnswer(call, rawLine) ?? parseAnswerTokens(call, rawLine);
+}
+
+/**
+ * The answer every well-behaved client prints, `<OP> <key> <one token>`, read without
+ * splitting the line; undefined for anything else (CR, extra spaces, SCAN, errors), which
+ * the full parser below then reads. Both give the same outcome for any line.
+ */
+function quickAnswer(call: KvCall, line: string): LineOutcome | undefined {
+  if (call.op === 'SCAN') return undefined;
+  const op = call.op;
+  const keyAt = op.length + 1;
+  const valueAt = keyAt + call.key.length + 1;
+  if (line.length <= valueAt || line.charCodeAt(keyAt - 1) !== 0x20 || line.charCodeAt(valueAt - 1) !== 0x20) return undefined;
+  if (!line.startsWith(op) || !line.startsWith(call.key, keyAt)) return undefined;
+  if (line.indexOf(' ', valueAt) >= 0 || line.charCodeAt(line.length - 1) === 0x0d) return undefined;
+  const token = line.slice(valueAt);
+  switch (op) {
+    case 'PUT':
+    case 'DELETE':
+      if (token === 'found') return { kind: 'answer', answer: { op, found: true } };
+      if (token === 'not_found') return { kind: 'answer', answer: { op, found: false } };
+      return undefined;
+    case 'SWAP':
+      return { kind: 'answer', answer: { op: 'SWAP', old: token === 'null' ? null : token } };
+    case 'GET':
+      return { kind: 'answer', answer: { op: 'GET', value: token === 'null' ? null : token } };
+  }
+}
+
+/** parseAnswerLine the long way, token by token, for any line. */
+export function parseAnswerTokens(call: KvCall, rawLine: string): LineOutcome {
   const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
   const t = tokens(line);
   if (t.length === 0) return { kind: 'skip' };

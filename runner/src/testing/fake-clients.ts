@@ -11,8 +11,11 @@
  *   node fake-clients.js --mode hang --after n  never answers from the n-th command on
  *   --delay-ms d                                wait d ms before each answer
  *
- * Each process has its own map: several of them do not share a store.
+ * Each process has its own map: several of them do not share a store. Without a delay it
+ * reads stdin with blocking reads and writes its answers with blocking writes, the least CPU a
+ * client can spend on a line, so `npm run bench:harness` measures the runner, not its stand-ins.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import BTree from 'sorted-btree';
 import { SeededRandom } from '../random';
@@ -38,7 +41,7 @@ function main(argv: string[]): void {
 
   const wrote = (): void => {
     // The stale copy lags a few writes behind, as a badly built cache would.
-    if (++writesSinceSnapshot >= 8) {
+    if (mode === 'stale' && ++writesSinceSnapshot >= 8) {
       snapshot = new Map(map.entries());
       writesSinceSnapshot = 0;
     }
@@ -93,25 +96,34 @@ function main(argv: string[]): void {
     }
   };
 
-  let buffer = '';
-  process.stdin.setEncoding('utf8');
-  process.stdin.on('data', (chunk: string) => {
-    buffer += chunk;
+  /** Answers every complete line of `text`; returns the answers and the unfinished rest, or undefined once hanging. */
+  const answerLines = (text: string): { out: string; rest: string } | undefined => {
     let out = '';
     let start = 0;
     for (;;) {
-      const nl = buffer.indexOf('\n', start);
+      const nl = text.indexOf('\n', start);
       if (nl < 0 || stopped) break;
-      const a = answer(buffer.slice(start, nl));
+      const a = answer(text.slice(start, nl));
       start = nl + 1;
-      if (a === undefined) {
-        buffer = '';
-        process.stdin.pause();
-        return;
-      }
+      if (a === undefined) return undefined;
       out += a;
     }
-    buffer = buffer.slice(start);
+    return { out, rest: text.slice(start) };
+  };
+
+  if (delayMs === 0 && blockingLoop(answerLines, () => stopped)) return;
+
+  let buffer = '';
+  process.stdin.setEncoding('latin1');
+  process.stdin.on('data', (chunk: string) => {
+    const r = answerLines(buffer + chunk);
+    if (r === undefined) {
+      buffer = '';
+      process.stdin.pause();
+      return;
+    }
+    buffer = r.rest;
+    const out = r.out;
     const flush = (): void => {
       if (stopped) process.stdout.write(out, () => process.exit(0));
       else if (out !== '') process.stdout.write(out);
@@ -120,6 +132,49 @@ function main(argv: string[]): void {
     else flush();
   });
   process.stdin.on('end', () => process.exit(0));
+}
+
+/**
+ * Serves stdin with blocking reads and writes until STOP or end of input, then exits. Returns
+ * false, having read nothing, when stdin is not open for blocking reads (the caller then uses
+ * the event loop).
+ */
+function blockingLoop(answerLines: (text: string) => { out: string; rest: string } | undefined, stopped: () => boolean): boolean {
+  const buf = Buffer.allocUnsafe(1 << 16);
+  let rest = '';
+  let hanging = false;
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(0, buf, 0, buf.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN' && rest === '' && !hanging) return false;
+      if (code === 'EAGAIN' || code === 'EINTR') continue;
+      throw err;
+    }
+    if (n === 0) process.exit(0);
+    if (hanging) continue;
+    const r = answerLines(rest + buf.toString('latin1', 0, n));
+    if (r === undefined) {
+      hanging = true;
+      continue;
+    }
+    rest = r.rest;
+    if (r.out !== '') writeAll(r.out);
+    if (stopped()) process.exit(0);
+  }
+}
+
+function writeAll(text: string): void {
+  const data = Buffer.from(text, 'latin1');
+  for (let off = 0; off < data.length; ) {
+    try {
+      off += fs.writeSync(1, data, off);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    }
+  }
 }
 
 /** A shell command that runs this program with `args` (compiled, or through tsx in tests). */
