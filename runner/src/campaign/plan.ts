@@ -113,8 +113,9 @@ export function runShape(stage: CampaignStage, run: ReportRun): RunShape {
 // ---- how long a run takes ------------------------------------------------------------
 
 /**
- * Rough costs on a 2-core machine with the client through `just` (measured by a quick campaign;
- * the ETA corrects them by how long the runs so far took against their estimates).
+ * Rough costs, measured by a quick p1 campaign on a shared, busy 2-core machine (about 1,250
+ * ops/s for many clients; an idle one does several times that): the ETA scales them by how long
+ * the runs so far took against their estimates, so only their proportions need to be right.
  */
 interface StageCosts {
   /** Seconds to start and stop a fresh server or cluster of the given size. */
@@ -127,15 +128,15 @@ interface StageCosts {
 }
 
 const COSTS: Record<CampaignStage, StageCosts> = {
-  p1: { start: () => 0.5, perClient: 2500, aggregate: 8000, testcase: 2 },
-  p2: { start: (n) => 1 + 0.3 * n, perClient: 1500, aggregate: 4000, testcase: 10 },
-  p3: { start: (rf) => 3 + 0.5 * rf, perClient: 700, aggregate: 2000, testcase: 25 },
+  p1: { start: () => 0.5, perClient: 1000, aggregate: 1500, testcase: 1.5 },
+  p2: { start: (n) => 1 + 0.3 * n, perClient: 600, aggregate: 1000, testcase: 10 },
+  p3: { start: (rf) => 3 + 0.5 * rf, perClient: 300, aggregate: 700, testcase: 25 },
 };
-/** Seconds to start one client process (through `just`), per phase. */
-const CLIENT_START = 0.12;
+/** Seconds to start one client process through `just`, per phase. */
+const CLIENT_START = 0.4;
 /** YCSB-E's scans return up to 100 pairs: a fraction of a point operation's rate. */
-const SCAN_SHARE = 0.35;
-/** Records the load phase inserts. */
+const SCAN_SHARE = 0.5;
+/** Records each client inserts in the load phase. */
 const LOAD_RECORDS = 1000;
 
 export function estimateSeconds(stage: CampaignStage, run: ReportRun, s: RunSettings): number {
@@ -149,7 +150,7 @@ export function estimateSeconds(stage: CampaignStage, run: ReportRun, s: RunSett
     return cost.start(shape.size) + shape.clients * CLIENT_START + work * 1.5 + 1;
   }
   const runRate = rate(shape.clients) * (shape.workload === 'e' ? SCAN_SHARE : 1);
-  return cost.start(shape.size) + 2 * shape.clients * CLIENT_START + LOAD_RECORDS / rate(shape.clients) + (shape.clients * s.benchOps) / runRate + 1;
+  return cost.start(shape.size) + 2 * shape.clients * CLIENT_START + (shape.clients * LOAD_RECORDS) / rate(shape.clients) + (shape.clients * s.benchOps) / runRate + 1;
 }
 
 /** A finished run's estimate and the seconds it really took. */
