@@ -229,8 +229,10 @@ async function runOne(o: Options, p: PlannedRun, root: string): Promise<Outcome>
     const schedule = shape.crashing && target?.cluster !== undefined ? crashSchedule(o.stage, shape.size) : [];
     const cluster = target?.cluster;
     const timeoutMs = Math.max(600, 10 * p.estimate) * 1000;
+    let faultsStarted = false;
     const result = await runRecorder(args, env, root, o.verbose, timeoutMs, (line) => {
-      if (schedule.length > 0 && cluster !== undefined && line.includes('Fuzzing starts...')) {
+      if (schedule.length > 0 && cluster !== undefined && !faultsStarted && line.includes('Fuzzing starts...')) {
+        faultsStarted = true;
         faultLines = injectFaults(cluster, schedule, Date.now(), o.settings.crashSecs * 1000, faults.signal);
       }
     });
