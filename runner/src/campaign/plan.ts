@@ -113,7 +113,7 @@ export function runShape(stage: CampaignStage, run: ReportRun): RunShape {
 // ---- how long a run takes ------------------------------------------------------------
 
 /**
- * Rough costs, measured by a quick p1 campaign on a shared, busy 2-core machine (about 1,250
+ * Rough costs, measured by quick campaigns on a shared, busy 2-core machine (p1 about 1,250
  * ops/s for many clients; an idle one does several times that): the ETA scales them by how long
  * the runs so far took against their estimates, so only their proportions need to be right.
  */
@@ -129,8 +129,8 @@ interface StageCosts {
 
 const COSTS: Record<CampaignStage, StageCosts> = {
   p1: { start: () => 0.5, perClient: 1000, aggregate: 1500, testcase: 1.5 },
-  p2: { start: (n) => 1 + 0.3 * n, perClient: 600, aggregate: 1000, testcase: 10 },
-  p3: { start: (rf) => 3 + 0.5 * rf, perClient: 300, aggregate: 700, testcase: 25 },
+  p2: { start: (n) => 1 + 0.3 * n, perClient: 300, aggregate: 600, testcase: 10 },
+  p3: { start: (rf) => 3 + 0.5 * rf, perClient: 150, aggregate: 400, testcase: 25 },
 };
 /** Seconds to start one client process through `just`, per phase. */
 const CLIENT_START = 0.4;
