@@ -12,7 +12,7 @@ from typing import List, Optional
 
 from .plotting import draw_plots
 from .reportfile import apply_plan, plan_write
-from .runs import Inventory, format_inventory
+from .runs import Inventory, format_inventory, runs_json
 from .stage import ReportContext, Stage
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -33,6 +33,10 @@ def parse_args(stage: Stage, argv: Optional[List[str]]) -> argparse.Namespace:
         default=os.path.join(REPO_ROOT, "report"),
         help="folder for proj<N>.md and plots-<stage>/ (default: the repository's report/)",
     )
+    parser.add_argument(
+        "--list-runs", action="store_true",
+        help="print the runs the report needs and their status as JSON, and write nothing (for pN::campaign)",
+    )
     return parser.parse_args(argv)
 
 
@@ -42,6 +46,9 @@ def main(stage: Stage, argv: Optional[List[str]] = None) -> int:
     out_dir = os.path.normpath(args.out)
 
     inv = Inventory(results_dir, stage.runs())
+    if args.list_runs:
+        print(runs_json(inv))
+        return 0
     print(format_inventory(stage.key, inv, stage.hint(), color=sys.stdout.isatty()), flush=True)
 
     md_path = os.path.join(out_dir, f"proj{stage.number}.md")

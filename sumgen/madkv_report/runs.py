@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 from .benchlog import BenchResult, parse_bench_log
 from .fuzzlog import FuzzResult, parse_fuzz_log
@@ -22,6 +23,9 @@ class Run:
     relpath: str  # the log's path under the results folder, e.g. "fuzz/fuzz-3-no.log"
     label: str  # what the run is, for people: "fuzz, 3 clients, shared keys"
     command: str  # the recipe that produces the log
+    # The recipe's arguments before the server or manager address, e.g. ("10", "a", "3") for
+    # `p2::bench 10 a 3 <manager>`: what `pN::campaign` runs (the recipe is `kind`).
+    args: Tuple[str, ...] = ()
 
 
 @dataclass
@@ -105,6 +109,19 @@ class Inventory:
 
     def not_present(self) -> List[RunOutcome]:
         return [o for o in self.outcomes if o.status != PRESENT]
+
+
+def runs_json(inv: Inventory) -> str:
+    """The checklist as one JSON object, for `pN::campaign` (runner/src/campaign/run-list.ts):
+    {"results": dir, "runs": [{kind, relpath, label, args, status, reason}, ...]} in the stage's order."""
+    return json.dumps({
+        "results": inv.results_dir,
+        "runs": [
+            {"kind": o.run.kind, "relpath": o.run.relpath, "label": o.run.label, "args": list(o.run.args),
+             "status": o.status, "reason": o.reason}
+            for o in inv.outcomes
+        ],
+    })
 
 
 STATUS_COLORS = {PRESENT: "\x1b[32m", MISSING: "\x1b[31m", UNPARSEABLE: "\x1b[33m"}

@@ -58,19 +58,19 @@ class Project1(Stage):
     def runs(self) -> List[Run]:
         just, addr = "npx just p1", SERVER_ADDR
         runs = [
-            Run("testcase", f"tests/test{n}.log", f"testcase {n}", f"{just}::testcase {n} {addr}")
+            Run("testcase", f"tests/test{n}.log", f"testcase {n}", f"{just}::testcase {n} {addr}", (str(n),))
             for n in range(1, len(TESTCASES) + 1)
         ]
         runs += [
-            Run("fuzz", fuzz_path(n, c), f"fuzz, {fuzz_label(n, c)}", f"{just}::fuzz {n} {c} {addr}")
+            Run("fuzz", fuzz_path(n, c), f"fuzz, {fuzz_label(n, c)}", f"{just}::fuzz {n} {c} {addr}", (str(n), c))
             for n, c in FUZZ_CONFIGS
         ]
         runs += [
-            Run("bench", bench_path(1, w), f"bench YCSB-{w.upper()}, 1 client", f"{just}::bench 1 {w} {addr}")
+            Run("bench", bench_path(1, w), f"bench YCSB-{w.upper()}, 1 client", f"{just}::bench 1 {w} {addr}", ("1", w))
             for w in WORKLOADS
         ]
         runs += [
-            Run("bench", bench_path(n, w), f"bench YCSB-{w.upper()}, {n} clients", f"{just}::bench {n} {w} {addr}")
+            Run("bench", bench_path(n, w), f"bench YCSB-{w.upper()}, {n} clients", f"{just}::bench {n} {w} {addr}", (str(n), w))
             for w in TREND_WORKLOADS
             for n in TREND_CLIENTS
         ]

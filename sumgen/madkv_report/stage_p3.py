@@ -41,7 +41,7 @@ class P3Stage(ScaledStage):
 
     def runs(self) -> List[Run]:
         return super().runs() + [
-            Run("testcase", self.testcase_path(i), f"testcase {i}: {s}", f"npx just {self.key}::testcase {i}")
+            Run("testcase", self.testcase_path(i), f"testcase {i}: {s}", f"npx just {self.key}::testcase {i}", (str(i),))
             for i, s in enumerate(self.text.scenarios, start=1)
         ]
 

@@ -80,19 +80,20 @@ class ScaledStage(Stage):
     def runs(self) -> List[Run]:
         just, addr = f"npx just {self.key}", self.text.address
         runs = [
-            Run("fuzz", self.fuzz_path(f.size, f.crashing), f"fuzz, {f.label}", f"{just}::fuzz {f.size} {f.crashing} {addr}")
+            Run("fuzz", self.fuzz_path(f.size, f.crashing), f"fuzz, {f.label}", f"{just}::fuzz {f.size} {f.crashing} {addr}",
+                (str(f.size), f.crashing))
             for f in self.text.fuzz
         ]
         runs += [
             Run("bench", self.bench_path(GRID_CLIENTS, w, s),
                 f"bench YCSB-{w.upper()}, {GRID_CLIENTS} clients, {self.size_label(s)}",
-                f"{just}::bench {GRID_CLIENTS} {w} {s} {addr}")
+                f"{just}::bench {GRID_CLIENTS} {w} {s} {addr}", (str(GRID_CLIENTS), w, str(s)))
             for w in WORKLOADS for s in self.text.sizes
         ]
         runs += [
             Run("bench", self.bench_path(n, TREND_WORKLOAD, s),
                 f"bench YCSB-{TREND_WORKLOAD.upper()}, {n} client{'s' if n > 1 else ''}, {self.size_label(s)}",
-                f"{just}::bench {n} {TREND_WORKLOAD} {s} {addr}")
+                f"{just}::bench {n} {TREND_WORKLOAD} {s} {addr}", (str(n), TREND_WORKLOAD, str(s)))
             for s in self.text.trend_sizes for n in TREND_CLIENTS
         ]
         return runs
