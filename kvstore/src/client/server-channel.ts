@@ -5,7 +5,12 @@
  */
 import { type Address, formatAddress } from '../wire/address';
 import type { Reply } from '../wire/envelope';
-import { RpcConnection } from '../wire/rpc-connection';
+import { ConnectionLostError, RpcConnection } from '../wire/rpc-connection';
+
+/** The connection could not be made, so the request was never sent: resending it is always safe. */
+export class NotSentError extends ConnectionLostError {
+  override name = 'NotSentError';
+}
 
 export class ServerChannel {
   private connection: Promise<RpcConnection> | undefined;
@@ -16,9 +21,14 @@ export class ServerChannel {
     return formatAddress(this.address);
   }
 
-  /** Rejects with ConnectionLostError or CallTimeoutError; the caller may retry. */
+  /** Rejects with ConnectionLostError (NotSentError if it never left) or CallTimeoutError; the caller may retry. */
   async call(body: unknown, timeoutMs: number): Promise<Reply> {
-    const conn = await this.connect();
+    let conn: RpcConnection;
+    try {
+      conn = await this.connect();
+    } catch (err) {
+      throw new NotSentError((err as Error).message);
+    }
     return conn.call(body, timeoutMs);
   }
 
