@@ -1,0 +1,68 @@
+/**
+ * The driver-facing face of a shard leader's transaction core (Mako or the 2PC baseline):
+ * pure and deterministic, in the style of etcd raft's Step/Ready/Advance.
+ *
+ * ## Inputs
+ *   clientRequest(requestId, ops)  a one-shot transaction from a client (this shard coordinates it)
+ *   step(from, msg)                a message from another shard leader (never from itself)
+ *   fromManager(msg)               epochChange / fvw from the configuration manager
+ *   applied(entry)                 the shard's state machine on this replica applied a committed entry
+ *   tick()                         one tick of abstract time (the shell ticks every ~1 ms)
+ *
+ * ## Output: ready() drains everything produced since the last call
+ *   propose    log entries to propose to this shard's Raft group, IN THIS ORDER (the barrier
+ *              rule relies on a barrier being after the writes proposed before it)
+ *   messages   to other shard leaders (`to` is a shard id: send to its current leader)
+ *   toManager  reports for the configuration manager
+ *   replies    outcomes for client requests, by requestId
+ *
+ * ## Driver contract
+ * After every input call ready() and, in order: propose the entries (one propose call each,
+ * issued in order, without awaiting one before the next), send the messages, send the
+ * manager reports, answer the clients. Feed every committed entry to the state machine and
+ * then to applied(), in log order. Create the core with the shard's state machine when this
+ * replica becomes leader; drop it when leadership is lost (answer the core's pending client
+ * requests with an unknown outcome: the transaction may have been certified). Messages may be
+ * lost, delayed and reordered; the core times out what it waits for.
+ */
+import type { FromManager, PeerMessage, ToManager, TxnOutcome } from './messages';
+import type { TxnLogEntry } from './log-entry';
+import type { MistakeSwitches } from './mistakes';
+import type { ShardId, ShardOf, TxnOp } from './types';
+
+export interface TxnReady {
+  propose: TxnLogEntry[];
+  messages: Array<{ to: ShardId; msg: PeerMessage }>;
+  toManager: ToManager[];
+  replies: Array<{ requestId: number; outcome: TxnOutcome }>;
+}
+
+export interface TxnShardCore {
+  clientRequest(requestId: number, ops: TxnOp[]): void;
+  step(from: ShardId, msg: PeerMessage): void;
+  fromManager(msg: FromManager): void;
+  applied(entry: TxnLogEntry): void;
+  tick(): void;
+  hasReady(): boolean;
+  ready(): TxnReady;
+}
+
+export function emptyReady(): TxnReady {
+  return { propose: [], messages: [], toManager: [], replies: [] };
+}
+
+/** What both cores are built with (next to the shard's state machine). */
+export interface TxnCoreConfig {
+  shard: ShardId;
+  shards: number;
+  shardOf: ShardOf;
+  /** Unique per leadership (e.g. `<replicaId>@<raftTerm>`): names this leader to the manager and prefixes its transaction ids. */
+  leader: string;
+  mistakes?: MistakeSwitches;
+  /** Ticks between watermark broadcasts to the other shard leaders (default 1). */
+  watermarkEveryTicks?: number;
+  /** Ticks between write batches and barriers appended to the log (default 2). */
+  barrierEveryTicks?: number;
+  /** Ticks a coordinator waits for a shard before the commit point (default 200); also the leaderReport resend period. */
+  requestTimeoutTicks?: number;
+}
