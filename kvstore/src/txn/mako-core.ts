@@ -28,6 +28,7 @@
  * version whose fate is open waits for the FVW (or for the old epoch's watermark to cover it).
  */
 import { BarrierRule } from './barrier-watermark';
+import { epochReadRule, type ReadRule } from './epoch-read-rules';
 import { emptyReady, type TxnCoreConfig, type TxnReady, type TxnShardCore } from './core-interface';
 import { executeOps, keysToRead } from './execute';
 import type { InstalledTxn, TxnLogEntry } from './log-entry';
@@ -89,6 +90,8 @@ export class MakoShardCore implements TxnShardCore {
   private batch: InstalledTxn[] = [];
   private lastBarrierVw: VClock;
   private readonly parts = new Map<TxnId, PartTxn>();
+  /** Transactions installed here in the current epoch, so a resent Install is answered, not applied twice. */
+  private readonly installed = new Set<TxnId>();
   private parked: Array<{ from: ShardId; msg: ReadMsg }> = [];
   private ticks = 0;
   private seq = 0;
@@ -163,7 +166,13 @@ export class MakoShardCore implements TxnShardCore {
     }
     if (this.ticks % this.barrierEvery === 0) this.flush(false);
     for (const t of [...this.coord.values()]) {
-      if (t.phase !== 'installing' && t.phase !== 'waiting' && this.ticks >= t.deadline) this.abort(t, 'shard_unavailable');
+      if (this.ticks < t.deadline || t.phase === 'waiting') continue;
+      if (t.phase !== 'installing') this.abort(t, 'shard_unavailable');
+      else {
+        // Past the commit point nothing aborts; a lost Install or reply is sent again (installs are idempotent).
+        t.deadline = this.ticks + this.timeout;
+        for (const s of t.awaiting) this.send(s, { type: 'install', txn: t.id, epoch: t.epoch, vclock: t.vclock.slice(), writes: t.writesByShard.get(s) ?? [] });
+      }
     }
     this.pump();
   }
@@ -261,9 +270,10 @@ export class MakoShardCore implements TxnShardCore {
     return this.epoch !== null && epoch === this.epoch;
   }
 
-  /** M7: an old-epoch version whose fate the FVW has not decided yet. */
-  private undecidedOld(v: StoredVersion, readerEpoch: Epoch): boolean {
-    return v.tag !== null && !v.decided && v.tag.epoch < readerEpoch && !this.fvwKnown.has(v.tag.epoch);
+  /** M7 for one version; the mistake switch lets new-epoch reads see undecided old versions. */
+  private readRule(v: StoredVersion, readerEpoch: Epoch): ReadRule {
+    const rule = epochReadRule(v, readerEpoch, (e) => this.fvwKnown.has(e));
+    return rule === 'wait' && this.m.readUndecidedOldEpoch ? 'read' : rule;
   }
 
   private onRead(from: ShardId, msg: ReadMsg): void {
@@ -271,8 +281,9 @@ export class MakoShardCore implements TxnShardCore {
     const reads: ReadResult[] = [];
     for (const key of msg.keys) {
       const v = this.store.newest(key);
-      if (v.tag !== null && v.tag.epoch > msg.epoch) return this.send(from, { type: 'readReply', txn: msg.txn, ok: false, reason: 'higher_epoch_read', wm: this.wm() });
-      if (!this.m.readUndecidedOldEpoch && this.undecidedOld(v, msg.epoch)) {
+      const rule = this.readRule(v, msg.epoch);
+      if (rule === 'abort') return this.send(from, { type: 'readReply', txn: msg.txn, ok: false, reason: 'higher_epoch_read', wm: this.wm() });
+      if (rule === 'wait') {
         this.parked.push({ from, msg });
         return;
       }
@@ -313,6 +324,7 @@ export class MakoShardCore implements TxnShardCore {
   }
 
   private onInstall(from: ShardId, txn: TxnId, epoch: Epoch, vclock: VClock, writes: KeyWrite[]): void {
+    if (this.serving(epoch) && this.installed.has(txn)) return this.send(from, { type: 'installReply', txn, ok: true, wm: this.wm() });
     const part = this.parts.get(txn);
     if (!this.serving(epoch) || part === undefined || !this.barrier.hasObligation(txn)) {
       return this.send(from, { type: 'installReply', txn, ok: false, reason: 'epoch_changed', wm: this.wm() });
@@ -320,6 +332,9 @@ export class MakoShardCore implements TxnShardCore {
     this.installHere(txn, epoch, vclock, writes);
     part.installed = true;
     this.parts.delete(txn);
+    this.installed.add(txn);
+    // Bounded: a resend comes within a few timeouts, long before 100k later installs.
+    if (this.installed.size > 100_000) this.installed.delete(this.installed.values().next().value!);
     this.send(from, { type: 'installReply', txn, ok: true, wm: this.wm() });
   }
 
@@ -372,6 +387,7 @@ export class MakoShardCore implements TxnShardCore {
     this.parked = [];
     for (const p of parked) this.send(p.from, { type: 'readReply', txn: p.msg.txn, ok: false, reason: 'epoch_changed', wm: null });
     this.epoch = next;
+    this.installed.clear();
     this.barrier = new BarrierRule();
     this.lastBarrierVw = zeroClock(this.shards);
     for (const t of [...this.coord.values()]) {
@@ -435,8 +451,9 @@ export class MakoShardCore implements TxnShardCore {
     const readKeys = keysToRead(t.ops);
     for (const key of readKeys) {
       const v = this.store.newest(key);
-      if (!this.m.readUndecidedOldEpoch && this.undecidedOld(v, t.epoch)) return false;
-      if (v.tag !== null && v.tag.epoch > t.epoch) {
+      const rule = this.readRule(v, t.epoch);
+      if (rule === 'wait') return false;
+      if (rule === 'abort') {
         this.abort(t, 'higher_epoch_read');
         return true;
       }

@@ -43,7 +43,7 @@ interface ShardSnapshot {
   fvws: Array<[Epoch, VClock]>;
   maxClock: number;
   prepared: Array<[TxnId, KeyWrite[]]>;
-  history: Array<[string, Array<[number, TxnId]>]> | null;
+  history: Array<[string, Array<[number, TxnId, string | null]>]> | null;
 }
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -67,8 +67,8 @@ export class ShardStateMachine implements StateMachine<TxnLogEntry, TxnApplyResu
   maxClock = 0;
   /** 2PC baseline: prepared, undecided transactions. */
   readonly prepared = new Map<TxnId, KeyWrite[]>();
-  /** Decided writers per key, [seq, txn] in log order (only with recordHistory). */
-  history: Map<string, Array<[number, TxnId]>> | null;
+  /** Decided writes per key, [seq, txn, value] in log order (only with recordHistory). */
+  history: Map<string, Array<[number, TxnId, string | null]>> | null;
 
   constructor(
     readonly shard: ShardId,
@@ -173,7 +173,7 @@ export class ShardStateMachine implements StateMachine<TxnLogEntry, TxnApplyResu
         if (h === undefined) this.history.set(w.key, (h = []));
         let i = h.length;
         while (i > 0 && h[i - 1]![0] > p.seq) i--;
-        h.splice(i, 0, [p.seq, p.txn.txn]);
+        h.splice(i, 0, [p.seq, p.txn.txn, w.value]);
       }
     }
   }
