@@ -99,6 +99,9 @@ test('M6: the manager’s FVW is fixed once every shard reported; a recomputatio
   assert.deepEqual(out, [{ to: 'all', msg: { type: 'fvw', epoch: 0, fvw: [11, 6] } }]);
   assert.deepEqual(m.apply({ t: 'epochClosed', shard: 0, epoch: 0, watermark: 99 }), []);
   assert.deepEqual(m.fvws.get(0), [11, 6]);
+  const copy = EpochManagerState.restore(2, JSON.parse(JSON.stringify(m.snapshot())));
+  assert.deepEqual(copy.snapshot(), m.snapshot());
+  assert.equal(copy.epoch, 2);
 });
 
 test('M6: rollback removes every old-epoch version not below the FVW; cascading aborts stop at the epoch boundary', () => {
@@ -181,7 +184,7 @@ test('log entries survive the codec; foreign bytes are a clear error', () => {
     { t: 'barrier', epoch: 1, b: 4, vw: [3, 4] },
     { t: 'epochEnd', epoch: 1 },
     { t: 'fvw', epoch: 1, fvw: [3, 4] },
-    { t: 'prepare', txn: 'p', writes: [{ key: 'k', value: 'v' }] },
+    { t: 'prepare', txn: 'p', coordinator: 2, writes: [{ key: 'k', value: 'v' }] },
     { t: 'decision', txn: 'p', commit: true },
   ];
   for (const e of entries) assert.deepEqual(txnLogCodec.decode(Buffer.from(txnLogCodec.encode(e))), e);

@@ -23,6 +23,13 @@ export type EpochManagerCommand =
   | { t: 'leaderReport'; shard: ShardId; leader: string; fresh: boolean }
   | { t: 'epochClosed'; shard: ShardId; epoch: Epoch; watermark: number };
 
+export interface EpochManagerSnapshot {
+  epoch: Epoch;
+  leaders: Array<[ShardId, string]>;
+  reports: Array<[Epoch, Array<[ShardId, number]>]>;
+  fvws: Array<[Epoch, VClock]>;
+}
+
 /** Where a manager notification goes: one shard's leader, or every shard's. */
 export interface ManagerNotice {
   to: ShardId | 'all';
@@ -65,7 +72,17 @@ export class EpochManagerState {
     return [{ to: 'all', msg: { type: 'fvw', epoch: cmd.epoch, fvw: fvw.slice() } }];
   }
 
-  snapshot(): object {
+  /** Plain data for the manager group's snapshot (msgpack- and JSON-safe). */
+  snapshot(): EpochManagerSnapshot {
     return { epoch: this.epoch, leaders: [...this.leaders], reports: [...this.reports].map(([e, m]) => [e, [...m]]), fvws: [...this.fvws] };
+  }
+
+  static restore(shards: number, snap: EpochManagerSnapshot): EpochManagerState {
+    const m = new EpochManagerState(shards);
+    m.epoch = snap.epoch;
+    for (const [s, l] of snap.leaders) m.leaders.set(s, l);
+    for (const [e, r] of snap.reports) m.reports.set(e, new Map(r));
+    for (const [e, f] of snap.fvws) m.fvws.set(e, f);
+    return m;
   }
 }

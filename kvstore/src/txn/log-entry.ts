@@ -19,8 +19,9 @@
  *     { t: 'fvw',      epoch, fvw }
  *         M6: the finalized vector watermark of `epoch`: pending writes of the epoch ≤ fvw are
  *         applied, the others rolled back.
- *     { t: 'prepare',  txn, writes: [{ key, value|null }] }
- *         2PC baseline: the participant's prepare record (its locks are held meanwhile).
+ *     { t: 'prepare',  txn, coordinator, writes: [{ key, value|null }] }
+ *         2PC baseline: the participant's prepare record (its locks are held meanwhile);
+ *         coordinator: the shard whose log holds the decision (asked after a leader change).
  *     { t: 'decision', txn, commit }
  *         2PC baseline: the decision; a commit applies the prepared writes.
  *
@@ -29,7 +30,7 @@
 import { Packr } from 'msgpackr';
 import type { CommandCodec } from '../replication/state-machine';
 import { isRecord } from '../wire/envelope';
-import type { Epoch, KeyWrite, TxnId, VClock } from './types';
+import type { Epoch, KeyWrite, ShardId, TxnId, VClock } from './types';
 
 export interface InstalledTxn {
   txn: TxnId;
@@ -42,7 +43,7 @@ export type TxnLogEntry =
   | { t: 'barrier'; epoch: Epoch; b: number; vw: VClock }
   | { t: 'epochEnd'; epoch: Epoch }
   | { t: 'fvw'; epoch: Epoch; fvw: VClock }
-  | { t: 'prepare'; txn: TxnId; writes: KeyWrite[] }
+  | { t: 'prepare'; txn: TxnId; coordinator: ShardId; writes: KeyWrite[] }
   | { t: 'decision'; txn: TxnId; commit: boolean };
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -90,10 +91,10 @@ export function parseTxnLogEntry(v: unknown): TxnLogEntry | string {
       if (!isCount(v.epoch) || !isClock(v.fvw)) return 'fvw entry needs epoch and fvw';
       return { t: 'fvw', epoch: v.epoch, fvw: v.fvw };
     case 'prepare': {
-      if (typeof v.txn !== 'string') return 'prepare entry needs txn';
+      if (typeof v.txn !== 'string' || !isCount(v.coordinator)) return 'prepare entry needs txn and coordinator';
       const writes = parseWrites(v.writes);
       if (typeof writes === 'string') return writes;
-      return { t: 'prepare', txn: v.txn, writes };
+      return { t: 'prepare', txn: v.txn, coordinator: v.coordinator, writes };
     }
     case 'decision':
       if (typeof v.txn !== 'string' || typeof v.commit !== 'boolean') return 'decision entry needs txn and commit';

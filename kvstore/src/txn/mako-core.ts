@@ -87,6 +87,8 @@ export class MakoShardCore implements TxnShardCore {
   private barrier = new BarrierRule();
   readonly vw: VectorWatermark;
   private readonly fvwKnown = new Map<Epoch, VClock>();
+  /** Final watermarks reported to the manager whose FVW has not come back yet. */
+  private readonly closedReports = new Map<Epoch, number>();
   private batch: InstalledTxn[] = [];
   private lastBarrierVw: VClock;
   private readonly parts = new Map<TxnId, PartTxn>();
@@ -148,7 +150,10 @@ export class MakoShardCore implements TxnShardCore {
       this.ownWatermark(entry.epoch, top);
     } else if (entry.t === 'epochEnd') {
       const w = this.sm.closed.get(entry.epoch);
-      if (w !== undefined) this.out.toManager.push({ type: 'epochClosed', shard: this.shard, epoch: entry.epoch, watermark: w });
+      if (w !== undefined) {
+        this.closedReports.set(entry.epoch, w);
+        this.out.toManager.push({ type: 'epochClosed', shard: this.shard, epoch: entry.epoch, watermark: w });
+      }
     }
     this.pump();
   }
@@ -160,6 +165,7 @@ export class MakoShardCore implements TxnShardCore {
       return;
     }
     const epoch = this.epoch;
+    if (this.ticks % this.timeout === 0) this.resendEpochReports();
     if (this.ticks % this.watermarkEvery === 0) {
       const w = this.vw.reported(epoch)[this.shard]!;
       for (let s = 0; s < this.shards; s++) if (s !== this.shard) this.out.messages.push({ to: s, msg: { type: 'watermark', epoch, w } });
@@ -198,6 +204,19 @@ export class MakoShardCore implements TxnShardCore {
   private reportLeader(): void {
     const fresh = this.sm.lastEpochSeen() === 0 && this.sm.maxClock === 0 && this.sm.store.size === 0 && this.sm.pending.length === 0;
     this.out.toManager.push({ type: 'leaderReport', shard: this.shard, leader: this.cfg.leader, epoch: this.sm.lastEpochSeen(), fresh });
+  }
+
+  /** Manager messages may be lost: until an epoch's FVW is known, its final watermark is reported again and the FVWs asked for. */
+  private resendEpochReports(): void {
+    let waiting = false;
+    for (const [e, w] of this.closedReports) {
+      if (this.fvwKnown.has(e)) this.closedReports.delete(e);
+      else {
+        waiting = true;
+        this.out.toManager.push({ type: 'epochClosed', shard: this.shard, epoch: e, watermark: w });
+      }
+    }
+    if (waiting) this.reportLeader();
   }
 
   private send(to: ShardId, msg: PeerMessage): void {

@@ -17,6 +17,8 @@
  *   read (as above, no epoch rules)
  *   prepare { txn, reads, writes }  → prepareReply { txn, ok, reason? }   after the prepare record commits
  *   decide  { txn, commit }         → decideReply  { txn }                after the decision commits
+ *   decisionQuery { txn }            → decide { txn, commit }              a participant's new leader asks the
+ *                                                                          coordinator's shard (no decision logged: abort)
  *
  * ## Shard leader ↔ configuration manager (M6)
  *   to manager:   leaderReport { shard, leader, epoch }    a replica became its shard's leader
@@ -65,7 +67,8 @@ export type PeerMessage =
   | { type: 'prepare'; txn: TxnId; reads: ReadCheck[]; writes: KeyWrite[] }
   | ({ type: 'prepareReply'; txn: TxnId } & Verdict)
   | { type: 'decide'; txn: TxnId; commit: boolean }
-  | { type: 'decideReply'; txn: TxnId };
+  | { type: 'decideReply'; txn: TxnId }
+  | { type: 'decisionQuery'; txn: TxnId };
 
 export type ToManager =
   | { type: 'leaderReport'; shard: ShardId; leader: string; epoch: Epoch; fresh: boolean }

@@ -19,6 +19,12 @@ export interface DecidedVersion {
   seq: number;
 }
 
+/** 2PC baseline: a prepared transaction's writes and the shard whose log holds its decision. */
+export interface PreparedTxn {
+  coordinator: ShardId;
+  writes: KeyWrite[];
+}
+
 /** An installed transaction whose fate is still open, in log order. */
 export interface PendingTxn {
   seq: number;
@@ -42,7 +48,8 @@ interface ShardSnapshot {
   closed: Array<[Epoch, number]>;
   fvws: Array<[Epoch, VClock]>;
   maxClock: number;
-  prepared: Array<[TxnId, KeyWrite[]]>;
+  prepared: Array<[TxnId, PreparedTxn]>;
+  decisions: Array<[TxnId, boolean]>;
   history: Array<[string, Array<[number, TxnId, string | null]>]> | null;
 }
 
@@ -66,7 +73,9 @@ export class ShardStateMachine implements StateMachine<TxnLogEntry, TxnApplyResu
   /** Highest own clock component seen in any entry: a new leader's clock starts above it. */
   maxClock = 0;
   /** 2PC baseline: prepared, undecided transactions. */
-  readonly prepared = new Map<TxnId, KeyWrite[]>();
+  readonly prepared = new Map<TxnId, PreparedTxn>();
+  /** 2PC baseline: every decision in this shard's log (a participant whose leader changed asks the coordinator's shard). */
+  readonly decisions = new Map<TxnId, boolean>();
   /** Decided writes per key, [seq, txn, value] in log order (only with recordHistory). */
   history: Map<string, Array<[number, TxnId, string | null]>> | null;
 
@@ -138,12 +147,13 @@ export class ShardStateMachine implements StateMachine<TxnLogEntry, TxnApplyResu
         return { kind: 'finalized', epoch: entry.epoch, rolledBack };
       }
       case 'prepare':
-        this.prepared.set(entry.txn, entry.writes);
+        if (!this.decisions.has(entry.txn)) this.prepared.set(entry.txn, { coordinator: entry.coordinator, writes: entry.writes });
         return { kind: 'prepared', txn: entry.txn };
       case 'decision': {
-        const writes = this.prepared.get(entry.txn);
+        const p = this.prepared.get(entry.txn);
         this.prepared.delete(entry.txn);
-        if (entry.commit && writes !== undefined) this.decide({ seq: ++this.seq, epoch: 0, txn: { txn: entry.txn, vclock: [], writes } });
+        if (!this.decisions.has(entry.txn)) this.decisions.set(entry.txn, entry.commit);
+        if (this.decisions.get(entry.txn) === true && p !== undefined) this.decide({ seq: ++this.seq, epoch: 0, txn: { txn: entry.txn, vclock: [], writes: p.writes } });
         return { kind: 'decided', txn: entry.txn, commit: entry.commit };
       }
     }
@@ -194,6 +204,7 @@ export class ShardStateMachine implements StateMachine<TxnLogEntry, TxnApplyResu
       fvws: [...this.fvws],
       maxClock: this.maxClock,
       prepared: [...this.prepared],
+      decisions: [...this.decisions],
       history: this.history === null ? null : [...this.history],
     };
     return packr.pack(s);
@@ -216,6 +227,8 @@ export class ShardStateMachine implements StateMachine<TxnLogEntry, TxnApplyResu
     this.maxClock = s.maxClock;
     this.prepared.clear();
     for (const [k, v] of s.prepared) this.prepared.set(k, v);
+    this.decisions.clear();
+    for (const [k, v] of s.decisions) this.decisions.set(k, v);
     this.history = s.history === null ? (this.history === null ? null : new Map()) : new Map(s.history);
   }
 }

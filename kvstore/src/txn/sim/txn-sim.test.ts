@@ -23,3 +23,11 @@ test('simulator: a seed replays exactly', () => {
   assert.deepEqual(a, b);
   assert.ok(a.crashes > 0);
 });
+
+test('simulator: the 2PC baseline keeps acknowledged transactions strictly serializable (no crashes)', () => {
+  for (let seed = 1; seed <= SEEDS; seed++) {
+    const r = runTxnSimulation({ seed, plan: 'random', mode: '2pc', workloadMs: 800 });
+    assert.ok(r.acknowledged > 0, `seed ${seed}: nothing was acknowledged`);
+    assert.equal(r.crashes, 0);
+  }
+});

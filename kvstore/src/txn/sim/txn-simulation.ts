@@ -22,6 +22,7 @@ import { Rng } from '../../raft/random';
 import { EventQueue } from '../../raft/sim/event-queue';
 import { EpochManagerState } from '../epoch-manager';
 import { MakoShardCore } from '../mako-core';
+import { TwoPcShardCore } from '../twopc-core';
 import type { FromManager, PeerMessage, ToManager, TxnOutcome } from '../messages';
 import { NO_MISTAKES, type MistakeSwitches } from '../mistakes';
 import type { TxnShardCore } from '../core-interface';
@@ -39,6 +40,8 @@ export type CrashPlan = (typeof CRASH_PLANS)[number];
 export interface TxnSimOptions {
   seed: number;
   plan: CrashPlan;
+  /** 'mako' (default) or the '2pc' baseline (run without crashes: the baseline has no in-doubt recovery). */
+  mode?: 'mako' | '2pc';
   mistakes?: MistakeSwitches;
   shards?: number;
   replicas?: number;
@@ -81,7 +84,7 @@ class TxnSimulation {
   private now = 0;
   private readonly nShards: number;
   private readonly groups: ShardGroupModel[] = [];
-  private readonly cores: Array<MakoShardCore | null> = [];
+  private readonly cores: Array<(TxnShardCore & { readonly inFlight: number }) | null> = [];
   private readonly manager: EpochManagerState;
   private readonly mistakes: MistakeSwitches;
   private readonly records: TxnRecord[] = [];
@@ -197,7 +200,8 @@ class TxnSimulation {
         return;
       }
       this.trace(`shard ${s}: replica ${r.id} leads`);
-      const core = new MakoShardCore({ shard: s, shards: this.nShards, shardOf: this.shardOf, leader: `${s}/${r.id}@${++this.leaderSerial}`, mistakes: this.mistakes, requestTimeoutTicks: 100 }, r.sm);
+      const cfg = { shard: s, shards: this.nShards, shardOf: this.shardOf, leader: `${s}/${r.id}@${++this.leaderSerial}`, mistakes: this.mistakes, requestTimeoutTicks: 100 };
+      const core = this.opts.mode === '2pc' ? new TwoPcShardCore(cfg, r.sm) : new MakoShardCore(cfg, r.sm);
       this.cores[s] = core;
       this.drain(s);
     };
@@ -205,7 +209,7 @@ class TxnSimulation {
   }
 
   private crashLeader(s: ShardId, why: string): void {
-    if (!this.crashesOn) return;
+    if (!this.crashesOn || this.opts.mode === '2pc') return;
     const g = this.groups[s]!;
     if (g.leader === null || this.crashes >= (this.opts.maxCrashes ?? 3)) return;
     void why;
