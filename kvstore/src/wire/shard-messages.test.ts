@@ -27,6 +27,9 @@ const every: PeerMessage[] = [
   { type: 'prepareReply', txn: '0.0.1', ok: true },
   { type: 'decide', txn: '0.0.1', commit: false },
   { type: 'decideReply', txn: '0.0.1' },
+  { type: 'decisionQuery', txn: '0.0.1' },
+  // The 2PC baseline's versions carry an empty vector clock.
+  { type: 'readReply', txn: '0.0.1', wm: null, ok: true, reads: [{ key: 'a', value: 'v', version: { txn: '1@1.4', epoch: 0, vclock: [] } }] },
 ];
 
 test('every peer message the cores send passes unchanged', () => {

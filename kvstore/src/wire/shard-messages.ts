@@ -94,7 +94,9 @@ function parsePeer(v: unknown, shards: number): PeerMessage {
   const version = (x: unknown): VersionTag | null => {
     if (x === null) return null;
     if (!isRecord(x)) fail('a version is not { txn, epoch, vclock } or null');
-    return { txn: txnId(x.txn), epoch: count(x.epoch, 'version epoch'), vclock: clock(x.vclock, shards) };
+    // The 2PC baseline's versions carry no vector clock (an empty one).
+    const vclock = Array.isArray(x.vclock) && x.vclock.length === 0 ? [] : clock(x.vclock, shards);
+    return { txn: txnId(x.txn), epoch: count(x.epoch, 'version epoch'), vclock };
   };
   const read = (x: unknown): ReadResult => {
     if (!isRecord(x)) fail('a read is not { key, value, version }');
@@ -138,6 +140,8 @@ function parsePeer(v: unknown, shards: number): PeerMessage {
       return { type: 'decide', txn: txnId(v.txn), commit: v.commit };
     case 'decideReply':
       return { type: 'decideReply', txn: txnId(v.txn) };
+    case 'decisionQuery':
+      return { type: 'decisionQuery', txn: txnId(v.txn) };
     default:
       return fail(`unknown peer message type ${JSON.stringify(v.type)?.slice(0, 32)}`);
   }
