@@ -27,10 +27,16 @@ export class PeerRouter {
   }
 
   /** Sends `msg` to shard `to`'s leader; resolves when delivered or given up (never rejects). */
-  async send(to: ShardId, msg: PeerMessage): Promise<'delivered' | 'dropped'> {
-    const route = this.routes[to];
-    if (route === undefined || to === this.self) return 'dropped';
+  send(to: ShardId, msg: PeerMessage): Promise<'delivered' | 'dropped'> {
+    if (to === this.self) return Promise.resolve('dropped');
     const body: PeerEnvelope = { type: 'peer', from: this.self, msg };
+    return this.deliver(to, body);
+  }
+
+  /** Sends any request body to shard `to`'s leader, by the same rules (the manager's epoch notices use it). */
+  async deliver(to: ShardId, body: unknown): Promise<'delivered' | 'dropped'> {
+    const route = this.routes[to];
+    if (route === undefined) return 'dropped';
     for (let attempt = 0; attempt < 2 && !this.closed; attempt++) {
       const channel = route.channel;
       try {
