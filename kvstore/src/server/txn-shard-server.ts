@@ -7,8 +7,9 @@
  *   {type:'txn', ops}          a one-shot transaction this shard coordinates (the leader of its first key's shard)
  *   {type:'kv', cmd}           a single-key command, run as a one-operation transaction
  *                              (kv-as-txn.ts); an abort or an unknown outcome is answered
- *                              `unavailable` with its reason; SCAN pages are read from the
- *                              shard's decided versions (below the watermark, so acknowledged)
+ *                              `unavailable` with its reason; SCAN pages are read (after a Raft
+ *                              read barrier) from the shard's decided versions (below the
+ *                              watermark, so acknowledged)
  *   {type:'peer', from, msg}   another shard leader's core message
  *   {type:'epoch', msg}        the manager's epoch notice
  *   admin (status, transfer_leader), answered by every replica as in stage 3
@@ -274,7 +275,8 @@ export class TxnShardServer {
     const req = parseKvRequest(body);
     if (typeof req === 'string') return errorReply('bad_request', req);
     const cmd: KvCommand = req.cmd;
-    if (cmd.op === 'scan') return answerScan(new DecidedReader(this.sm), cmd, req.page);
+    // Each page after a read barrier: a leader deposed without knowing it yet answers nothing stale.
+    if (cmd.op === 'scan') return this.group.read((sm) => answerScan(new DecidedReader(sm), cmd, req.page)).catch(replyForGroupError);
     const owner = partitionOf(cmd.key, this.shards);
     if (owner !== this.options.shard) return errorReply('wrong_partition', `key belongs to partition ${owner}, this is ${this.options.shard}`, String(owner));
     const reply = this.driver.request([kvCommandAsTxnOp(cmd)]);
