@@ -142,3 +142,20 @@ test('a wrong argument gets a clear error, not a stack trace', async () => {
   assert.notEqual(r2.code, 0);
   assert.match(r2.stderr, /port 99999 is out of range/);
 });
+
+test('transactions against a stage-1 server: one clear ERROR line per block or INCR, no hang, and the session goes on', async () => {
+  const s = await server();
+  const r = await client(s.address, 'TXN 2\nPUT a 1\nINCR n 1\nINCR n 1\nTXN 1\nSCAN a z\nPUT a 2\nSTOP\n', 10_000);
+  assert.equal(r.code, 0);
+  const lines = r.stdout.split('\n');
+  assert.match(lines[0]!, /^ERROR bad_request: this server does not run transactions \(TXN, INCR, APPEND need a stage-4 cluster\)$/);
+  assert.match(lines[1]!, /^ERROR .*stage-4/);
+  assert.match(lines[2]!, /^ERROR TXN line 1 of 1: SCAN is not allowed in a transaction/);
+  assert.deepEqual(lines.slice(3), ['PUT a not_found', 'STOP', '']);
+});
+
+test('--txn-tries must be a positive integer', async () => {
+  const r = await runToCompletion(process.execPath, [binPath('client'), '--server', '127.0.0.1:1', '--txn-tries', '0'], '');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /--txn-tries must be a positive integer/);
+});

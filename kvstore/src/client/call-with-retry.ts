@@ -9,9 +9,9 @@
 import type { WireError } from '../wire/envelope';
 import { CallTimeoutError, ConnectionLostError } from '../wire/rpc-connection';
 import { Backoff, sleep } from './backoff';
-import { KvRequestError, RetriesExhaustedError } from './errors';
+import { KvRequestError, OutcomeUnknownError, RetriesExhaustedError } from './errors';
 import type { RetryPolicy } from './retry-policy';
-import type { ServerChannel } from './server-channel';
+import { NotSentError, type ServerChannel } from './server-channel';
 
 /** Redirects followed without a pause before the loop backs off anyway. */
 export const MAX_QUICK_REDIRECTS = 3;
@@ -27,6 +27,12 @@ export interface RetryHooks {
   onRedirect?: (error: WireError, channel: ServerChannel) => boolean | void | Promise<boolean | void>;
   /** The node did not answer, or answered `unavailable`: e.g. try another replica next time. */
   onFailure?: (channel: ServerChannel) => void;
+  /**
+   * False for a request that must not run twice and carries no session tag (a transaction
+   * that writes): once it may have reached the node, a lost connection or a timeout throws
+   * OutcomeUnknownError instead of resending. Undefined: true.
+   */
+  resendAfterLoss?: boolean;
 }
 
 export async function callWithRetry(route: () => ServerChannel | Promise<ServerChannel>, body: unknown, policy: RetryPolicy, hooks: RetryHooks): Promise<unknown> {
@@ -55,6 +61,10 @@ export async function callWithRetry(route: () => ServerChannel | Promise<ServerC
       if (!(err instanceof ConnectionLostError || err instanceof CallTimeoutError)) throw err;
       // A silent node may have a half-dead connection: start over with a fresh one.
       if (err instanceof CallTimeoutError) channel.reset();
+      if (hooks.resendAfterLoss === false && !(err instanceof NotSentError)) {
+        hooks.onFailure?.(channel);
+        throw new OutcomeUnknownError(err instanceof CallTimeoutError ? 'timeout' : 'connection_lost', `${channel.label}: ${err.message}`);
+      }
       hooks.onFailure?.(channel);
       failure = err.message;
     }

@@ -14,3 +14,16 @@ export class KvRequestError extends Error {
 export class RetriesExhaustedError extends Error {
   override name = 'RetriesExhaustedError';
 }
+
+/**
+ * A request that changes the store was sent and its connection broke (or its reply timed out)
+ * before an answer came: it may or may not have taken effect, so it is not sent again.
+ */
+export class OutcomeUnknownError extends Error {
+  override name = 'OutcomeUnknownError';
+
+  /** `reason`: one wire-style token (connection_lost, timeout). */
+  constructor(readonly reason: string, message: string) {
+    super(message);
+  }
+}

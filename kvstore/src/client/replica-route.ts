@@ -57,6 +57,8 @@ export interface GroupCallHooks {
   isOpen: () => boolean;
   /** A `wrong_partition` reply (the caller's map is out of date); absent: it is an error. */
   onWrongPartition?: (error: WireError) => void | Promise<void>;
+  /** See RetryHooks.resendAfterLoss. */
+  resendAfterLoss?: boolean;
 }
 
 /**
@@ -82,6 +84,7 @@ export function callGroup(route: () => ReplicaRoute | Promise<ReplicaRoute>, bod
         return false;
       },
       onFailure: (channel) => used?.failed(channel),
+      ...(hooks.resendAfterLoss === undefined ? {} : { resendAfterLoss: hooks.resendAfterLoss }),
     },
   );
 }

@@ -28,6 +28,7 @@ import { type KvCommand, type KvPair, type KvResultOf, compareKeys, isMutation }
 import { type Address, formatAddress, parseAddress } from '../wire/address';
 import { isRecord } from '../wire/envelope';
 import type { KvRequest } from '../wire/kv-messages';
+import type { TxnRequest } from '../wire/txn-messages';
 import type { ManagerRequest } from '../cluster/manager-messages';
 import { type PartitionMap, parsePartitionMap, partitionCount, partitionOf, replicaAddresses } from '../cluster/partition-map';
 import { ClientSession } from './client-session';
@@ -94,6 +95,25 @@ export class ReplicatedClient extends KvClientBase {
       fetchScanPages(start, end, (request) => callGroup(() => route, request, this.policy, { isOpen: () => !this.closed }), limits),
     );
     yield* mergeScanPages(parts);
+  }
+
+  protected get txnRetryPolicy() {
+    return this.policy.txn;
+  }
+
+  /** A transaction goes to the leader of its first key's shard, which coordinates it. */
+  protected callTxn(request: TxnRequest, resendAfterLoss: boolean): Promise<unknown> {
+    const key = request.ops[0]!.key;
+    let used: Routing | undefined;
+    return callGroup(
+      async () => {
+        used = await this.currentRouting();
+        return used.partitions[partitionOf(key, used.partitions.length)]!;
+      },
+      request,
+      this.policy,
+      { isOpen: () => !this.closed, onWrongPartition: () => this.refreshRouting(used), resendAfterLoss },
+    );
   }
 
   /** The partition map the client routes by (fetching it first if needed). */

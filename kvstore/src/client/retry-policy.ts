@@ -1,5 +1,6 @@
 /** How long a client waits for each reply and how it retries a node that is down. */
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff';
+import type { TxnRetryPolicy } from './txn-retry';
 
 export interface RetryPolicy {
   /** A reply slower than this counts as a lost connection: reconnect and retry. */
@@ -14,6 +15,8 @@ export interface RetryPolicy {
   leaderSearch?: BackoffOptions;
   /** Give up after this many failed attempts; undefined retries forever (the stage specs ask for that). */
   maxAttempts?: number;
+  /** How aborted transactions are rerun (stage 4); undefined: DEFAULT_TXN_RETRY. */
+  txn?: TxnRetryPolicy;
   /** Called before each retry, e.g. to print a diagnostic on stderr. */
   onRetry?: (attempt: number, reason: string) => void;
 }

@@ -5,7 +5,12 @@
  */
 import { type Address, formatAddress } from '../wire/address';
 import type { Reply } from '../wire/envelope';
-import { RpcConnection } from '../wire/rpc-connection';
+import { ConnectionLostError, RpcConnection } from '../wire/rpc-connection';
+
+/** The connection could not be made, so the request was never sent: resending it is always safe. */
+export class NotSentError extends ConnectionLostError {
+  override name = 'NotSentError';
+}
 
 export class ServerChannel {
   private connection: Promise<RpcConnection> | undefined;
@@ -18,11 +23,16 @@ export class ServerChannel {
     return formatAddress(this.address);
   }
 
-  /** Rejects with ConnectionLostError or CallTimeoutError; the caller may retry. */
+  /** Rejects with ConnectionLostError (NotSentError if it never left) or CallTimeoutError; the caller may retry. */
   call(body: unknown, timeoutMs: number): Promise<Reply> {
     const ready = this.ready;
     if (ready !== undefined && ready.isOpen) return ready.call(body, timeoutMs);
-    return this.connect().then((conn) => conn.call(body, timeoutMs));
+    return this.connect().then(
+      (conn) => conn.call(body, timeoutMs),
+      (err: Error) => {
+        throw new NotSentError(err.message);
+      },
+    );
   }
 
   /** Drops the current connection so the next call reconnects (used after a timeout). */

@@ -6,6 +6,7 @@
 import { type KvCommand, type KvPair, type KvResultOf, isMutation } from '../kv/command';
 import type { Address } from '../wire/address';
 import type { KvRequest } from '../wire/kv-messages';
+import type { TxnRequest } from '../wire/txn-messages';
 import { callWithRetry } from './call-with-retry';
 import { ClientSession } from './client-session';
 import { KvClientBase, checkedResult } from './kv-client';
@@ -37,6 +38,14 @@ export class SingleServerClient extends KvClientBase {
 
   scanPages(start: string, end: string): AsyncIterable<KvPair[]> {
     return fetchScanPages(start, end, (request) => callWithRetry(() => this.channel, request, this.policy, { isOpen: () => !this.closed }));
+  }
+
+  protected get txnRetryPolicy() {
+    return this.policy.txn;
+  }
+
+  protected callTxn(request: TxnRequest, resendAfterLoss: boolean): Promise<unknown> {
+    return callWithRetry(() => this.channel, request, this.policy, { isOpen: () => !this.closed, resendAfterLoss });
   }
 
   close(): void {

@@ -114,3 +114,29 @@ test('configurations that cannot make a cluster are described', () => {
   assert.equal(validateConfig({ servers: SERVERS.slice(0, 4), rf: 3 }), '4 servers is not a positive multiple of rf 3');
   assert.equal(validateConfig({ servers: Array.from({ length: 51 }, (_, i) => `h:${i + 1}`), rf: 1 }), '51 partitions; a cluster has at most 50');
 });
+
+test('stage 4 epoch commands: a non-fresh or second leader bumps the epoch for every shard; FVWs survive the log codec and a snapshot', () => {
+  const sm = configured();
+  assert.deepEqual(sm.apply({ op: 'epoch', cmd: { t: 'leaderReport', shard: 0, leader: '0@1', fresh: true } }), {
+    kind: 'epoch',
+    notices: [{ to: 0, msg: { type: 'epochChange', epoch: 0 } }],
+  });
+  const bump: ManagerCommand = managerCommandCodec.decode(Buffer.from(managerCommandCodec.encode({ op: 'epoch', cmd: { t: 'leaderReport', shard: 0, leader: '1@2', fresh: false } })));
+  assert.deepEqual(sm.apply(bump), { kind: 'epoch', notices: [{ to: 'all', msg: { type: 'epochChange', epoch: 1 } }] });
+  assert.equal(sm.epoch, 1);
+  sm.apply({ op: 'epoch', cmd: { t: 'epochClosed', shard: 0, epoch: 0, watermark: 4 } });
+  assert.deepEqual(sm.apply({ op: 'epoch', cmd: { t: 'epochClosed', shard: 1, epoch: 0, watermark: 7 } }), { kind: 'epoch', notices: [{ to: 'all', msg: { type: 'fvw', epoch: 0, fvw: [4, 7] } }] });
+  assert.deepEqual(sm.apply({ op: 'epoch', cmd: { t: 'leaderReport', shard: 2, leader: 'x', fresh: true } }), { kind: 'refused', message: 'shard 2 does not exist: the cluster has 2 shards' });
+
+  const copy = new ManagerStateMachine();
+  copy.restore(Buffer.from(sm.snapshot()));
+  assert.equal(copy.epoch, 1);
+  assert.deepEqual(copy.currentNotices(), [
+    { to: 'all', msg: { type: 'epochChange', epoch: 1 } },
+    { to: 'all', msg: { type: 'fvw', epoch: 0, fvw: [4, 7] } },
+  ]);
+  // The same leader reporting again is told the epoch, not a new one.
+  assert.deepEqual(copy.apply({ op: 'epoch', cmd: { t: 'leaderReport', shard: 0, leader: '1@2', fresh: false } }).kind, 'epoch');
+  assert.equal(copy.epoch, 1);
+  assert.throws(() => managerCommandCodec.decode(Buffer.from(new Packr({ useRecords: false }).pack(['epoch', { t: 'leaderReport', shard: -1 }]))), /bad epoch command/);
+});

@@ -14,16 +14,22 @@
  *   ['configure', servers, rf]                  -> configured | mismatch (the config stays)
  *   ['register', partition, replica, address]   -> registered (first: whether it is new) |
  *                                                  refused (no such replica, or unconfigured)
+ *   ['epoch', {t, shard, ...}]                   -> epoch (the notices to send to shard leaders) |
+ *                                                  refused (unconfigured, or no such shard):
+ *                                                  stage 4's epoch duty (txn/epoch-manager.ts),
+ *                                                  a shard leader's report as an EpochManagerCommand
  *
  * Ready: configured, and every partition has a majority of its replicas registered at least
  * once. Registrations are part of the replicated state, so a restarted manager group is
  * ready at once, and clients are never sent to a partition that never had a quorum up.
  *
- * Snapshot: msgpack { version: 1, config, registrations: [partition, replica, address][] }.
+ * Snapshot: msgpack { version: 2, config, registrations: [partition, replica, address][],
+ * epochs: EpochManagerSnapshot | null } (version 1, without epochs, is still read).
  */
 import { Packr } from 'msgpackr';
 import type { CommandCodec, StateMachine } from '../replication/state-machine';
 import { isRecord } from '../wire/envelope';
+import { type EpochManagerCommand, type EpochManagerSnapshot, EpochManagerState, type ManagerNotice } from '../txn/epoch-manager';
 import { MAX_PARTITIONS } from './partition-map';
 
 export interface ClusterConfig {
@@ -33,13 +39,15 @@ export interface ClusterConfig {
 
 export type ManagerCommand =
   | { op: 'configure'; config: ClusterConfig }
-  | { op: 'register'; partition: number; replica: number; address: string };
+  | { op: 'register'; partition: number; replica: number; address: string }
+  | { op: 'epoch'; cmd: EpochManagerCommand };
 
 export type ManagerResult =
   | { kind: 'configured' }
   | { kind: 'mismatch'; current: ClusterConfig }
   | { kind: 'registered'; first: boolean }
-  | { kind: 'refused'; message: string };
+  | { kind: 'refused'; message: string }
+  | { kind: 'epoch'; notices: ManagerNotice[] };
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
@@ -69,6 +77,21 @@ function registrationKey(partition: number, replica: number): string {
 export class ManagerStateMachine implements StateMachine<ManagerCommand, ManagerResult> {
   private configValue: ClusterConfig | null = null;
   private registrations = new Map<string, string>();
+  /** Stage 4's epochs and final watermarks; created with the configuration. */
+  private epochs: EpochManagerState | null = null;
+
+  /** The current transaction epoch (0 before any). */
+  get epoch(): number {
+    return this.epochs?.epoch ?? 0;
+  }
+
+  /** What a shard leader is told when it (re)reports itself, without changing anything: the current epoch and every FVW. */
+  currentNotices(): ManagerNotice[] {
+    if (this.epochs === null) return [];
+    const out: ManagerNotice[] = [{ to: 'all', msg: { type: 'epochChange', epoch: this.epochs.epoch } }];
+    for (const [epoch, fvw] of [...this.epochs.fvws].sort((a, b) => a[0] - b[0])) out.push({ to: 'all', msg: { type: 'fvw', epoch, fvw: fvw.slice() } });
+    return out;
+  }
 
   get config(): ClusterConfig | null {
     return this.configValue === null ? null : { servers: [...this.configValue.servers], rf: this.configValue.rf };
@@ -105,6 +128,7 @@ export class ManagerStateMachine implements StateMachine<ManagerCommand, Manager
     if (command.op === 'configure') {
       if (this.configValue === null) {
         this.configValue = { servers: [...command.config.servers], rf: command.config.rf };
+        this.epochs = new EpochManagerState(this.partitionCount);
         return { kind: 'configured' };
       }
       return sameConfig(this.configValue, command.config) ? { kind: 'configured' } : { kind: 'mismatch', current: this.config! };
@@ -112,6 +136,10 @@ export class ManagerStateMachine implements StateMachine<ManagerCommand, Manager
     const c = this.configValue;
     if (c === null) return { kind: 'refused', message: 'the manager group has no configuration yet' };
     const partitions = c.servers.length / c.rf;
+    if (command.op === 'epoch') {
+      if (command.cmd.shard >= partitions) return { kind: 'refused', message: `shard ${command.cmd.shard} does not exist: the cluster has ${partitions} shards` };
+      return { kind: 'epoch', notices: this.epochs!.apply(command.cmd) };
+    }
     if (command.partition >= partitions) {
       return { kind: 'refused', message: `partition ${command.partition} does not exist: the cluster has ${partitions} partition${partitions === 1 ? '' : 's'} (0..${partitions - 1})` };
     }
@@ -127,12 +155,12 @@ export class ManagerStateMachine implements StateMachine<ManagerCommand, Manager
       const [p, r] = key.split('.').map(Number);
       return [p, r, address];
     });
-    return packr.pack({ version: 1, config: this.configValue, registrations });
+    return packr.pack({ version: 2, config: this.configValue, registrations, epochs: this.epochs?.snapshot() ?? null });
   }
 
   restore(data: Buffer): void {
     const body: unknown = packr.unpack(data);
-    if (!isRecord(body) || body.version !== 1 || !Array.isArray(body.registrations)) throw new Error('unrecognised manager snapshot');
+    if (!isRecord(body) || (body.version !== 1 && body.version !== 2) || !Array.isArray(body.registrations)) throw new Error('unrecognised manager snapshot');
     const config = body.config === null ? null : parseConfig(body.config);
     if (typeof config === 'string') throw new Error(`manager snapshot: ${config}`);
     const registrations = new Map<string, string>();
@@ -142,6 +170,8 @@ export class ManagerStateMachine implements StateMachine<ManagerCommand, Manager
     }
     this.configValue = config;
     this.registrations = registrations;
+    const shards = config === null ? 0 : config.servers.length / config.rf;
+    this.epochs = config === null ? null : isRecord(body.epochs) ? EpochManagerState.restore(shards, body.epochs as unknown as EpochManagerSnapshot) : new EpochManagerState(shards);
   }
 }
 
@@ -153,6 +183,7 @@ function parseConfig(v: unknown): ClusterConfig | string {
 
 export const managerCommandCodec: CommandCodec<ManagerCommand> = {
   encode(command) {
+    if (command.op === 'epoch') return packr.pack(['epoch', command.cmd]);
     return packr.pack(command.op === 'configure' ? ['configure', command.config.servers, command.config.rf] : ['register', command.partition, command.replica, command.address]);
   },
   decode(bytes) {
@@ -165,6 +196,21 @@ export const managerCommandCodec: CommandCodec<ManagerCommand> = {
     if (Array.isArray(v) && v[0] === 'register' && v.length === 4 && Number.isSafeInteger(v[1]) && Number.isSafeInteger(v[2]) && typeof v[3] === 'string' && v[1] >= 0 && v[2] >= 0) {
       return { op: 'register', partition: v[1] as number, replica: v[2] as number, address: v[3] };
     }
+    if (Array.isArray(v) && v[0] === 'epoch' && v.length === 2) {
+      const cmd = parseEpochCommand(v[1]);
+      if (typeof cmd === 'string') throw new Error(`log record: ${cmd}`);
+      return { op: 'epoch', cmd };
+    }
     throw new Error('log record is not a manager command');
   },
 };
+
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+
+/** An epoch command as the log holds it; a string says what is wrong. */
+function parseEpochCommand(v: unknown): EpochManagerCommand | string {
+  if (!isRecord(v) || !isCount(v.shard)) return 'bad epoch command';
+  if (v.t === 'leaderReport' && typeof v.leader === 'string' && typeof v.fresh === 'boolean') return { t: 'leaderReport', shard: v.shard, leader: v.leader, fresh: v.fresh };
+  if (v.t === 'epochClosed' && isCount(v.epoch) && isCount(v.watermark)) return { t: 'epochClosed', shard: v.shard, epoch: v.epoch, watermark: v.watermark };
+  return 'bad epoch command';
+}

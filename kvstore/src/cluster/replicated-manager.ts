@@ -10,6 +10,11 @@
  *   heartbeat that changes nothing is answered after a read, so heartbeats do not grow the log.
  * - Any other replica answers `not_leader`, hinting the leader's replica id when it knows it.
  * - status and transfer_leader (status/admin-service.ts) on every replica.
+ * - txnReport { msg } (stage 4, from a shard leader's transaction core): proposed as an epoch
+ *   command (txn/epoch-manager.ts); the notices it yields are sent, as `{type:'epoch', msg}`, to
+ *   the leader of the shard named (or of every shard), best effort. While the epoch is above 0
+ *   the leader also re-sends the current epoch and every FVW to every shard leader each
+ *   `noticeEveryMs`, so a notice lost with a manager or shard failover still arrives.
  *
  * Configuration: each replica is started with the cluster's configuration { servers, rf }.
  * A leader that finds the replicated state unconfigured proposes its own (the first
@@ -26,7 +31,13 @@ import { RequestMeter } from '../status/request-meter';
 import { type Reply, errorReply, okReply } from '../wire/envelope';
 import { type ManagerRequest, type MapReply, type RegisterReply, parseManagerRequest } from './manager-messages';
 import { type ClusterConfig, type ManagerCommand, type ManagerResult, ManagerStateMachine, describeConfig, sameConfig } from './manager-state';
-import type { PartitionMap } from './partition-map';
+import { type PartitionMap, replicaAddresses } from './partition-map';
+import { PeerRouter } from '../server/peer-router';
+import type { EpochManagerCommand, ManagerNotice } from '../txn/epoch-manager';
+import type { ToManager } from '../txn/messages';
+import { parseAddress } from '../wire/address';
+import { isRecord } from '../wire/envelope';
+import { parseTxnReport } from '../wire/shard-messages';
 
 export type ManagerGroup = RaftGroup<ManagerCommand, ManagerResult, ManagerStateMachine>;
 
@@ -41,6 +52,8 @@ export interface ReplicatedManagerOptions {
   log: LogFn;
   /** How often the replica checks whether, as leader, it must configure the group. */
   maintainEveryMs?: number;
+  /** How often the leader re-sends the current epoch and FVWs to every shard leader (stage 4). */
+  noticeEveryMs?: number;
 }
 
 /** How many partitions a "waiting" message names before it abbreviates. */
@@ -54,6 +67,9 @@ export class ReplicatedManager {
   private warnedMismatch = false;
   private announcedReady = false;
   private timer: NodeJS.Timeout | undefined;
+  private noticeTimer: NodeJS.Timeout | undefined;
+  /** Routes to every shard's replicas, once the configuration is known (stage 4's notices). */
+  private shardRouter: PeerRouter | undefined;
 
   constructor(
     private readonly group: ManagerGroup,
@@ -69,15 +85,20 @@ export class ReplicatedManager {
     const every = this.options.maintainEveryMs ?? 100;
     this.timer = setInterval(() => this.maintain(), every);
     this.timer.unref();
+    this.noticeTimer = setInterval(() => this.renotify(), this.options.noticeEveryMs ?? 1000);
+    this.noticeTimer.unref();
     this.maintain();
   }
 
   stop(): void {
     clearInterval(this.timer);
+    clearInterval(this.noticeTimer);
+    this.shardRouter?.close();
   }
 
   handle(body: unknown): Reply | Promise<Reply> {
     if (isAdminRequest(body)) return this.admin.handle(body);
+    if (isRecord(body) && body.type === 'txnReport') return this.txnReport(body).catch(replyForGroupError);
     return this.meter.track(this.serve(body), performance.now());
   }
 
@@ -133,6 +154,45 @@ export class ReplicatedManager {
     return okReply({ map: mapOf(config) });
   }
 
+  /** A shard leader's report: replicated as an epoch command, then its notices are sent. */
+  private async txnReport(body: unknown): Promise<Reply> {
+    if (!this.group.isLeader) return errorReply('not_leader', 'this manager replica is not the leader', this.group.leader >= 0 ? String(this.group.leader) : undefined);
+    const shards = this.sm.partitionCount;
+    if (shards === 0) return errorReply('unavailable', 'the manager group is not configured yet; retry shortly');
+    const msg = parseTxnReport(body, shards);
+    if (typeof msg === 'string') return errorReply('bad_request', msg);
+    const result = await this.group.propose({ op: 'epoch', cmd: epochCommandOf(msg) });
+    if (result.kind === 'refused') return errorReply('bad_request', result.message);
+    if (result.kind !== 'epoch') return errorReply('internal', `an epoch command was answered ${result.kind}`);
+    if (msg.type === 'leaderReport') this.options.log(`shard ${msg.shard}'s leader ${msg.leader} reported; epoch ${this.sm.epoch}`);
+    else this.options.log(`shard ${msg.shard} closed epoch ${msg.epoch} at watermark ${msg.watermark}`);
+    this.notify(result.notices);
+    return okReply(null);
+  }
+
+  private notify(notices: ManagerNotice[]): void {
+    const router = this.router();
+    if (router === undefined) return;
+    for (const n of notices) {
+      const targets = n.to === 'all' ? Array.from({ length: this.sm.partitionCount }, (_, s) => s) : [n.to];
+      for (const s of targets) void router.deliver(s, { type: 'epoch', msg: n.msg });
+    }
+  }
+
+  private renotify(): void {
+    if (this.group.isLeader && this.sm.epoch > 0) this.notify(this.sm.currentNotices());
+  }
+
+  private router(): PeerRouter | undefined {
+    if (this.shardRouter !== undefined) return this.shardRouter;
+    const config = this.sm.config;
+    if (config === null) return undefined;
+    const map = mapOf(config);
+    const shards = Array.from({ length: this.sm.partitionCount }, (_, s) => replicaAddresses(map, s).map((a) => parseAddress(a)));
+    this.shardRouter = new PeerRouter(-1, shards);
+    return this.shardRouter;
+  }
+
   /** As leader, configures an unconfigured group from this replica's arguments. */
   private maintain(): void {
     if (!this.group.isLeader || this.configuring) return;
@@ -156,6 +216,12 @@ export class ReplicatedManager {
         this.configuring = false;
       });
   }
+}
+
+function epochCommandOf(msg: ToManager): EpochManagerCommand {
+  return msg.type === 'leaderReport'
+    ? { t: 'leaderReport', shard: msg.shard, leader: msg.leader, fresh: msg.fresh }
+    : { t: 'epochClosed', shard: msg.shard, epoch: msg.epoch, watermark: msg.watermark };
 }
 
 function mapOf(config: ClusterConfig): PartitionMap {

@@ -7,6 +7,7 @@
  * when it has none), so the peers' ids are 0..n-1 without its own, in order.
  */
 import type { LogFn } from '../common/log';
+import { DelayedTransport } from '../raft/delayed-transport';
 import { TcpTransport } from '../raft/tcp-transport';
 import type { NodeId } from '../raft/types';
 import type { StorageLock } from '../storage/storage-lock';
@@ -52,6 +53,8 @@ export interface ReplicaLaunchOptions {
   log: LogFn;
   onFatal: (err: Error) => void;
   heldLock?: StorageLock;
+  /** Round trip added on this replica's peer links (DelayedTransport; stage 4's --repl-rtt-ms); undefined or 0: none. */
+  replRttMs?: number;
 }
 
 /** Listens for peers, then opens (or recovers) the replica's storage under `dir` and joins the group. */
@@ -68,7 +71,7 @@ export async function openReplicaGroup<C, R, S extends StateMachine<C, R>>(dir: 
     return await RaftGroup.open<C, R, S>(dir, sm, codec, {
       id: o.replica,
       peers: ids,
-      transport,
+      transport: o.replRttMs ? new DelayedTransport(transport, o.replRttMs) : transport,
       tickMs: o.tickMs,
       snapshotEvery: o.snapshotEvery,
       raft: { readMode: o.readMode },

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseLine } from './parse-line';
-import { formatResult } from './format-result';
+import { formatResult, formatSingleOpResult, formatTxnResult } from './format-result';
 
 test('parses every command with its arguments', () => {
   assert.deepEqual(parseLine('PUT k v'), { kind: 'command', command: { op: 'put', key: 'k', value: 'v' } });
@@ -80,4 +80,44 @@ test('results print in the protocol format', () => {
     'SCAN a c BEGIN\n  a 1\n  b 2\nSCAN END\n',
   );
   assert.equal(formatResult({ op: 'scan', start: 'a', end: 'c' }, { op: 'scan', pairs: [] }), 'SCAN a c BEGIN\nSCAN END\n');
+});
+
+test('INCR takes a signed integer delta and APPEND a comma-free element', () => {
+  assert.deepEqual(parseLine('INCR n 5'), { kind: 'txnOp', op: { op: 'incr', key: 'n', delta: 5 } });
+  assert.deepEqual(parseLine('INCR n -12'), { kind: 'txnOp', op: { op: 'incr', key: 'n', delta: -12 } });
+  assert.deepEqual(parseLine('INCR n +3'), { kind: 'txnOp', op: { op: 'incr', key: 'n', delta: 3 } });
+  assert.deepEqual(parseLine('INCR n -0'), { kind: 'txnOp', op: { op: 'incr', key: 'n', delta: 0 } });
+  assert.deepEqual(parseLine('APPEND l e_1'), { kind: 'txnOp', op: { op: 'append', key: 'l', elem: 'e_1' } });
+  for (const bad of ['INCR n', 'INCR n 1.5', 'INCR n 1e3', 'INCR n x', 'INCR n 9007199254740992', 'APPEND l a,b', 'APPEND l', 'incr n 1']) {
+    assert.equal(parseLine(bad).kind, 'error', bad);
+  }
+});
+
+test('TXN takes its line count', () => {
+  assert.deepEqual(parseLine('TXN 3'), { kind: 'txnBegin', count: 3 });
+  for (const bad of ['TXN', 'TXN 3 4', 'TXN x', 'TXN -1', 'TXN 1234567890']) assert.equal(parseLine(bad).kind, 'error', bad);
+});
+
+test('a committed transaction prints its answers between TXN COMMITTED and TXN END; PUT and APPEND answer ok', () => {
+  const results = [
+    { op: 'get' as const, key: 'a', value: null },
+    { op: 'put' as const, key: 'b' },
+    { op: 'swap' as const, key: 'c', old: 'o' },
+    { op: 'delete' as const, key: 'd', existed: false },
+    { op: 'incr' as const, key: 'e', value: -2 },
+    { op: 'append' as const, key: 'f' },
+  ];
+  assert.equal(
+    formatTxnResult({ outcome: 'committed', results, tries: 1 }),
+    'TXN COMMITTED\nGET a null\nPUT b ok\nSWAP c o\nDELETE d not_found\nINCR e -2\nAPPEND f ok\nTXN END\n',
+  );
+  assert.equal(formatTxnResult({ outcome: 'aborted', reason: 'lock_conflict', tries: 10 }), 'TXN ABORTED lock_conflict\n');
+  assert.equal(formatTxnResult({ outcome: 'unknown', reason: 'connection_lost', tries: 1 }), 'TXN UNKNOWN connection_lost\n');
+});
+
+test('INCR and APPEND outside TXN answer like single commands, or with one ERROR line', () => {
+  const op = { op: 'incr' as const, key: 'n', delta: 1 };
+  assert.equal(formatSingleOpResult(op, { outcome: 'committed', results: [{ op: 'incr', key: 'n', value: 8 }], tries: 2 }), 'INCR n 8\n');
+  assert.equal(formatSingleOpResult(op, { outcome: 'aborted', reason: 'not_integer', tries: 1 }), 'ERROR INCR n aborted: not_integer\n');
+  assert.match(formatSingleOpResult(op, { outcome: 'unknown', reason: 'timeout', tries: 1 }), /^ERROR INCR n outcome unknown \(timeout\)/);
 });

@@ -1,16 +1,24 @@
 /**
  * Parsing one line of the client's stdin protocol into a command, or a reason
  * why it is not one. Pure: no I/O, so the client and tests share it.
+ * A `TXN <n>` line only opens a block; command-reader.ts collects its n lines.
  */
 import { type KvCommand, MAX_TOKEN_LENGTH } from '../kv/command';
+import { type TxnOp, isValidElement } from '../kv/txn-op';
 
 export type ParsedLine =
   | { kind: 'command'; command: KvCommand }
+  /** INCR or APPEND: operations a transaction adds (outside a TXN block, a transaction of one). */
+  | { kind: 'txnOp'; op: TxnOp }
+  /** `TXN <n>`: the next n command lines form one transaction. */
+  | { kind: 'txnBegin'; count: number }
   | { kind: 'stop' }
   | { kind: 'empty' }
   | { kind: 'error'; reason: string };
 
-const ARITY: Record<string, number> = { PUT: 2, SWAP: 2, GET: 1, DELETE: 1, SCAN: 2, STOP: 0 };
+const ARITY: Record<string, number> = { PUT: 2, SWAP: 2, GET: 1, DELETE: 1, SCAN: 2, INCR: 2, APPEND: 2, TXN: 1, STOP: 0 };
+
+const DELTA = /^[+-]?[0-9]+$/;
 
 export function parseLine(rawLine: string): ParsedLine {
   // Tolerate CRLF input. Tabs separate tokens like spaces (the template's demo client splits on
@@ -55,6 +63,18 @@ export function parseLine(rawLine: string): ParsedLine {
       return { kind: 'command', command: { op: 'delete', key: args[0]! } };
     case 'SCAN':
       return { kind: 'command', command: { op: 'scan', start: args[0]!, end: args[1]! } };
+    case 'INCR': {
+      const delta = DELTA.test(args[1]!) ? Number(args[1]) : NaN;
+      if (!Number.isSafeInteger(delta)) return { kind: 'error', reason: `INCR needs an integer delta within ±(2^53-1), got '${clip(args[1]!)}'` };
+      return { kind: 'txnOp', op: { op: 'incr', key: args[0]!, delta: delta === 0 ? 0 : delta } };
+    }
+    case 'APPEND':
+      if (!isValidElement(args[1]!)) return { kind: 'error', reason: 'APPEND element may not contain a comma (the list separator)' };
+      return { kind: 'txnOp', op: { op: 'append', key: args[0]!, elem: args[1]! } };
+    case 'TXN': {
+      if (!/^[0-9]{1,9}$/.test(args[0]!)) return { kind: 'error', reason: `TXN needs the number of its operation lines, got '${clip(args[0]!)}'` };
+      return { kind: 'txnBegin', count: Number(args[0]) };
+    }
     default:
       return { kind: 'stop' };
   }

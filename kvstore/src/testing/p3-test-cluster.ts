@@ -1,5 +1,5 @@
 /**
- * A stage-3 cluster for end-to-end tests: manager replicas m.X and server replicas sP.R,
+ * A stage-3 (or, with `serverBin: 'txn-shard-server'`, stage-4) cluster for end-to-end tests: manager replicas m.X and server replicas sP.R,
  * each a child process of the compiled programs on loopback, with fresh ports and storage
  * under a scratch folder. Every node's arguments are derived from its id by the template's
  * convention (cluster/service-args.ts), as `p3::service` derives them, and passed as the
@@ -29,6 +29,8 @@ export interface P3TestClusterOptions {
   serverArgs?: string[];
   /** Extra flags for every manager replica. */
   managerArgs?: string[];
+  /** The server replicas' program: stage 3's replica-server (default) or stage 4's txn-shard-server (same arguments). */
+  serverBin?: 'replica-server' | 'txn-shard-server';
 }
 
 const HOST = '127.0.0.1';
@@ -134,7 +136,7 @@ export class P3TestCluster {
             20_000,
           )
         : await startListening(
-            binPath('replica-server'),
+            binPath(this.options.serverBin ?? 'replica-server'),
             ['--part-id', a[0]!, '--rep-id', a[1]!, '--managers', a[2]!, '--api-port', a[3]!, '--p2p-port', a[4]!, '--peers', a[5]!, '--backer-path', a[6]!, ...common, ...(this.options.serverArgs ?? [])],
             this.env(),
             20_000,

@@ -39,7 +39,14 @@ export interface KvRequest {
   page?: PageLimits;
 }
 
+/**
+ * What a stage 1–3 server answers a transaction (stage 4's `{ type: 'txn' }`), so a client
+ * pointed at the wrong cluster hears why instead of retrying.
+ */
+export const TXN_UNSUPPORTED = 'this server does not run transactions (TXN, INCR, APPEND need a stage-4 cluster)';
+
 export function parseKvRequest(body: unknown): KvRequest | string {
+  if (isRecord(body) && body.type === 'txn') return TXN_UNSUPPORTED;
   if (!isRecord(body) || body.type !== 'kv') return 'not a kv request';
   const cmd = parseKvCommand(body.cmd);
   if (typeof cmd === 'string') return cmd;

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+/**
+ * Stage 4 server replica: replica R of shard P (server/txn-shard-server.ts), running
+ * transactions by Mako's speculative 2PC or, with --txn-mode 2pc, the 2PC-over-Raft baseline.
+ *
+ *   txn-shard-server --part-id 0 --rep-id 0 --managers 127.0.0.1:3666,127.0.0.1:3667,127.0.0.1:3668 \
+ *     --api-port 3777 --p2p-port 3707 --peers 127.0.0.1:3708,127.0.0.1:3709 --backer-path ./backer.s0.0 \
+ *     [--txn-mode mako|2pc] [--repl-rtt-ms 0]
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { makeLogger } from '../common/log';
+import { fail } from '../common/process-exit';
+import { registerOnce, registerWithManager } from '../cluster/manager-link';
+import type { PartitionMap } from '../cluster/partition-map';
+import { countOption, portOption, replicaOptions } from '../replication/replica-cli-options';
+import { describePeers, parsePeerList } from '../replication/replica-launch';
+import { serveReplica } from '../replication/replica-process';
+import { TxnShardServer } from '../server/txn-shard-server';
+import { type Address, AddressError, formatAddress, parseAddressList } from '../wire/address';
+
+async function main(): Promise<void> {
+  const args = await replicaOptions(
+    yargs(hideBin(process.argv))
+      .scriptName('txn-shard-server')
+      .usage(
+        '$0 --part-id <P> --rep-id <R> --managers <host:port,...> --api-port <port> --p2p-port <port> --peers <host:port,...|none> --backer-path <dir> [--txn-mode mako|2pc] [--repl-rtt-ms <ms>]\n\nRuns replica R of shard P of a stage-4 cluster: the shard is a Raft group; its leader runs\ntransactions (coordinator and participant). --peers lists the shard\'s other replicas\' peer\naddresses by replica id (none for rf 1); --managers lists every manager replica\'s client address\nby replica id; the shard count and the other shards\' addresses come from the managers\' map.',
+      )
+      .option('part-id', { type: 'number', demandOption: true, describe: 'shard (partition) id' })
+      .option('rep-id', { type: 'number', demandOption: true, describe: 'replica id within the shard (0..number of peers)' })
+      .option('managers', { type: 'string', default: '127.0.0.1:3666,127.0.0.1:3667,127.0.0.1:3668', describe: 'manager replicas\' client addresses, comma-separated, by replica id' })
+      .option('api-port', { type: 'number', default: 3777, describe: 'port to serve clients and other shard leaders on' })
+      .option('snapshot-every', { type: 'number', default: 100_000, describe: 'snapshot the state and compact the log after this many entries' })
+      .option('txn-mode', { choices: ['mako', '2pc'] as const, default: 'mako' as const, describe: "Mako's speculative 2PC, or 2PC with prepare and decision committed through the shard's log" })
+      .option('repl-rtt-ms', { type: 'number', default: 0, describe: 'round trip added on Raft replication links only (geo-replication on one machine)' }),
+  )
+    .check((a) => {
+      countOption(a['part-id'], '--part-id', 0, 'a shard id (0, 1, …)');
+      countOption(a['rep-id'], '--rep-id', 0, 'a replica id (0, 1, …)');
+      portOption(a['api-port'], '--api-port');
+      countOption(a['snapshot-every'], '--snapshot-every', 1, 'a positive integer');
+      if (!Number.isInteger(a['repl-rtt-ms']) || a['repl-rtt-ms'] < 0 || a['repl-rtt-ms'] > 10_000) throw new Error(`--repl-rtt-ms must be an integer from 0 to 10000, got ${a['repl-rtt-ms']}`);
+      return true;
+    })
+    .strict()
+    .help()
+    .parseAsync();
+
+  const shard = args['part-id'];
+  const replica = args['rep-id'];
+  const node = `s${shard}.${replica}`;
+  const log = makeLogger(`server ${node}[${process.pid}]`);
+  const peers = parsePeerList(args.peers, replica);
+  if (typeof peers === 'string') fail(`--peers: ${peers}`);
+  let managers: Address[];
+  try {
+    managers = parseAddressList(args.managers);
+  } catch (err) {
+    if (err instanceof AddressError) fail(`--managers: ${err.message}`);
+    throw err;
+  }
+  if (managers.length === 0) fail('--managers: give the manager replicas\' addresses');
+  const api: Address = { host: args['listen-host'], port: args['api-port'] };
+
+  // The shard count and every replica's address come from the managers' map.
+  let map: PartitionMap;
+  try {
+    map = await registerOnce(managers, shard, formatAddress(api), { replica, log });
+  } catch (err) {
+    fail(`registering with the managers: ${(err as Error).message}`);
+  }
+
+  const started = Date.now();
+  let server: TxnShardServer;
+  try {
+    server = await TxnShardServer.open({
+      shard,
+      replica,
+      peers,
+      listen: { host: args['listen-host'], port: args['p2p-port'] },
+      backerPath: args['backer-path'],
+      snapshotEvery: args['snapshot-every'],
+      tickMs: args['tick-ms'],
+      readMode: args['read-mode'],
+      txnMode: args['txn-mode'],
+      replRttMs: args['repl-rtt-ms'],
+      map,
+      managers,
+      log,
+      onFatal: (err) => fail(`storage failed, stopping so a restart can recover from disk: ${err.message}`),
+    });
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (server.tookOverLockOf !== undefined) log(`took over the stale lock of pid ${server.tookOverLockOf} on ${args['backer-path']} (that process is gone)`);
+  const st = server.group.status();
+  log(
+    `replica ${replica} of ${server.replicas} (peers ${describePeers(peers)}), ${args['txn-mode']} transactions, repl rtt ${args['repl-rtt-ms']} ms; recovered ${args['backer-path']} in ${Date.now() - started} ms: snapshot at ${st.snapshotIndex}, log to ${st.lastIndex}, term ${st.term}`,
+  );
+
+  let stopHeartbeat = (): void => undefined;
+  await serveReplica({
+    what: `server ${node}`,
+    role: `server-${node}`,
+    stage: args.stage,
+    listen: api,
+    handler: (body) => server.handle(body),
+    group: server.group,
+    tickMs: args['tick-ms'],
+    log,
+    onServing: (bound) => {
+      stopHeartbeat = registerWithManager(managers, shard, formatAddress(bound), { replica, log });
+    },
+    stop: async () => {
+      stopHeartbeat();
+      await server.close();
+    },
+  });
+}
+
+main().catch((err: unknown) => fail((err as Error).stack ?? String(err)));
