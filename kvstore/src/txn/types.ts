@@ -50,14 +50,8 @@ export interface KeyWrite {
   value: string | null;
 }
 
-/** One operation of a one-shot transaction (the same shape as the client wire protocol's). */
-export type TxnOp =
-  | { op: 'get'; key: string }
-  | { op: 'put'; key: string; value: string }
-  | { op: 'swap'; key: string; value: string }
-  | { op: 'delete'; key: string }
-  | { op: 'incr'; key: string; delta: number }
-  | { op: 'append'; key: string; elem: string };
+/** One operation of a one-shot transaction: the type every layer shares (kv/txn-op.ts). */
+export type { TxnOp } from '../kv/txn-op';
 
 /**
  * The answer to one operation: GET the value or null; SWAP the old value or null; DELETE
