@@ -50,20 +50,12 @@ export interface KeyWrite {
   value: string | null;
 }
 
-/** One operation of a one-shot transaction: the type every layer shares (kv/txn-op.ts). */
-export type { TxnOp } from '../kv/txn-op';
-
 /**
- * The answer to one operation: GET the value or null; SWAP the old value or null; DELETE
- * whether the key existed; INCR the new value; PUT and APPEND ok.
+ * One operation of a one-shot transaction, and its answer (GET the value or null; SWAP the old
+ * value or null; DELETE whether the key existed; INCR the new value; PUT and APPEND ok): the
+ * types every layer shares (kv/txn-op.ts).
  */
-export type TxnOpResult =
-  | { op: 'get'; key: string; value: string | null }
-  | { op: 'put'; key: string }
-  | { op: 'swap'; key: string; old: string | null }
-  | { op: 'delete'; key: string; existed: boolean }
-  | { op: 'incr'; key: string; value: number }
-  | { op: 'append'; key: string };
+export type { TxnOp, TxnOpResult } from '../kv/txn-op';
 
 /** Why a transaction aborted (each is retryable by the client unless noted). */
 export type AbortReason =
