@@ -45,6 +45,33 @@ export interface TxnShardCore {
   tick(): void;
   hasReady(): boolean;
   ready(): TxnReady;
+  /** What the leader holds now, for the status RPC (a stuck transaction shows here). */
+  summary(): TxnCoreSummary;
+}
+
+/** A shard leader's transaction state at a glance. */
+export interface TxnCoreSummary {
+  /** The epoch served (Mako); null before the manager named one, and always for 2PC. */
+  epoch: number | null;
+  /** Transactions this leader coordinates and has not answered. */
+  coordinating: number;
+  /** Of those, the ones past their commit point (installing, waiting for the watermark, deciding). */
+  committing: number;
+  /** Ticks since the oldest of them began (0 when none). */
+  oldestTicks: number;
+  /** Transactions holding locks here as a participant (2PC: prepared and undecided). */
+  lockHolders: number;
+  /** Reads waiting for an old epoch's fate (Mako's M7). */
+  parkedReads: number;
+}
+
+/**
+ * What begins the id of every transaction a leader coordinates: its shard and its leadership.
+ * Unique cluster-wide, because participants key their locks and prepared records by id
+ * (replica 2 in term 1 of two different shards is the same `leader` string).
+ */
+export function txnIdPrefix(cfg: Pick<TxnCoreConfig, 'shard' | 'leader'>): string {
+  return `s${cfg.shard}:${cfg.leader}.`;
 }
 
 export function emptyReady(): TxnReady {
@@ -56,7 +83,7 @@ export interface TxnCoreConfig {
   shard: ShardId;
   shards: number;
   shardOf: ShardOf;
-  /** Unique per leadership (e.g. `<replicaId>@<raftTerm>`): names this leader to the manager and prefixes its transaction ids. */
+  /** Unique per leadership of this shard (e.g. `<replicaId>@<raftTerm>`): names this leader to the manager and, after the shard, prefixes its transaction ids. */
   leader: string;
   mistakes?: MistakeSwitches;
   /** Ticks between watermark broadcasts to the other shard leaders (default 1). */

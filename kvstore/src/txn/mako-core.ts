@@ -29,7 +29,7 @@
  */
 import { BarrierRule } from './barrier-watermark';
 import { epochReadRule, type ReadRule } from './epoch-read-rules';
-import { emptyReady, type TxnCoreConfig, type TxnReady, type TxnShardCore } from './core-interface';
+import { emptyReady, type TxnCoreConfig, type TxnCoreSummary, type TxnReady, type TxnShardCore, txnIdPrefix } from './core-interface';
 import { executeOps, keysToRead } from './execute';
 import type { InstalledTxn, TxnLogEntry } from './log-entry';
 import type { FromManager, PeerMessage, ReadCheck, ReadResult, ShardWatermark } from './messages';
@@ -45,6 +45,8 @@ type Phase = 'reading' | 'locking' | 'clocking' | 'validating' | 'installing' | 
 interface CoordTxn {
   id: TxnId;
   requestId: number;
+  /** Tick it began. */
+  began: number;
   ops: TxnOp[];
   epoch: Epoch;
   phase: Phase;
@@ -64,6 +66,10 @@ interface PartTxn {
   epoch: Epoch;
   locked: string[];
   installed: boolean;
+  /** The shard that coordinates it (sent the Lock). */
+  coordinator: ShardId;
+  /** Tick of the Lock, or of the last inquiry about it. */
+  since: number;
 }
 
 type ReadMsg = Extract<PeerMessage, { type: 'read' }>;
@@ -171,6 +177,7 @@ export class MakoShardCore implements TxnShardCore {
       for (let s = 0; s < this.shards; s++) if (s !== this.shard) this.out.messages.push({ to: s, msg: { type: 'watermark', epoch, w } });
     }
     if (this.ticks % this.barrierEvery === 0) this.flush(false);
+    this.inquireStaleLocks();
     for (const t of [...this.coord.values()]) {
       if (this.ticks < t.deadline || t.phase === 'waiting') continue;
       if (t.phase !== 'installing') this.abort(t, 'shard_unavailable');
@@ -192,6 +199,16 @@ export class MakoShardCore implements TxnShardCore {
     const r = this.out;
     this.out = emptyReady();
     return r;
+  }
+
+  summary(): TxnCoreSummary {
+    let committing = 0;
+    let oldest = this.ticks;
+    for (const t of this.coord.values()) {
+      if (t.phase === 'installing' || t.phase === 'waiting') committing++;
+      oldest = Math.min(oldest, t.began);
+    }
+    return { epoch: this.epoch, coordinating: this.coord.size, committing, oldestTicks: this.ticks - oldest, lockHolders: this.parts.size, parkedReads: this.parked.length };
   }
 
   /** Transactions this leader coordinates and has not answered (for status and tests). */
@@ -266,6 +283,8 @@ export class MakoShardCore implements TxnShardCore {
         return this.onInstall(from, msg.txn, msg.epoch, msg.vclock, msg.writes);
       case 'abort':
         return this.onAbort(msg.txn);
+      case 'inquire':
+        return this.onInquire(from, msg.txn, msg.epoch);
       case 'watermark':
         if (from !== this.shard && this.vw.report(from, msg.epoch, msg.w)) this.watermarkRaised(msg.epoch);
         return;
@@ -321,7 +340,7 @@ export class MakoShardCore implements TxnShardCore {
   private onLock(from: ShardId, txn: TxnId, epoch: Epoch, keys: string[]): void {
     if (!this.serving(epoch)) return this.send(from, { type: 'lockReply', txn, ok: false, reason: 'epoch_changed', wm: this.wm() });
     if (!this.store.lock(txn, keys)) return this.send(from, { type: 'lockReply', txn, ok: false, reason: 'lock_conflict', wm: this.wm() });
-    this.parts.set(txn, { epoch, locked: keys, installed: false });
+    this.parts.set(txn, { epoch, locked: keys, installed: false, coordinator: from, since: this.ticks });
     this.send(from, { type: 'lockReply', txn, ok: true, wm: this.wm() });
   }
 
@@ -364,10 +383,34 @@ export class MakoShardCore implements TxnShardCore {
   }
 
   private onAbort(txn: TxnId): void {
+    // An installed transaction is past its commit point: a late or answered-by-inquiry abort changes nothing.
+    if (this.installed.has(txn)) return;
     const part = this.parts.get(txn);
     if (part !== undefined && !part.installed) this.store.unlockAll(txn, part.locked);
     this.parts.delete(txn);
     this.barrier.closeObligation(txn);
+  }
+
+  /**
+   * Locks held a whole timeout with neither Install nor abort: the abort may have been lost, or
+   * overtaken by its Lock on another connection. Ask the coordinator, once per timeout.
+   */
+  private inquireStaleLocks(): void {
+    for (const [txn, part] of this.parts) {
+      if (part.installed || this.ticks - part.since < this.timeout) continue;
+      part.since = this.ticks;
+      this.send(part.coordinator, { type: 'inquire', txn, epoch: part.epoch });
+    }
+  }
+
+  /**
+   * A participant asks about a transaction it holds locks for. This leader, in the same epoch,
+   * began every transaction whose id carries its name; one it no longer runs ended: aborted, or
+   * committed, which needed this participant's Install, so its locks would be gone. Abort it there.
+   */
+  private onInquire(from: ShardId, txn: TxnId, epoch: Epoch): void {
+    if (!this.serving(epoch) || !txn.startsWith(txnIdPrefix(this.cfg)) || this.coord.has(txn)) return;
+    this.send(from, { type: 'abort', txn, epoch });
   }
 
   /** M3/M4: propose the installed writes, then a barrier if the rule allows a higher one (or followers need a newer vw). */
@@ -436,8 +479,9 @@ export class MakoShardCore implements TxnShardCore {
     }
     const shardOf = this.cfg.shardOf;
     const t: CoordTxn = {
-      id: `${this.cfg.leader}.${this.epoch}.${this.seq++}`,
+      id: `${txnIdPrefix(this.cfg)}${this.epoch}.${this.seq++}`,
       requestId,
+      began: this.ticks,
       ops,
       epoch: this.epoch,
       phase: 'reading',

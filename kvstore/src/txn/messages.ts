@@ -10,6 +10,9 @@
  *   validate { txn, epoch, reads }         validateReply { txn, ok, reason?, wm }
  *   install  { txn, epoch, vclock, writes} installReply  { txn, ok, reason?, wm }
  *   abort    { txn, epoch }                (no reply: releases locks and the clock obligation)
+ *                                          inquire { txn, epoch }  locks held a timeout with neither
+ *                                          Install nor abort; the coordinator answers abort if it no
+ *                                          longer runs txn (a lost or overtaken abort)
  *   watermark { epoch, w }                 every leader to every other, each watermark tick
  * `wm` piggybacks the sender's shard watermark { epoch, w } (or null) on every reply.
  *
@@ -63,6 +66,7 @@ export type PeerMessage =
   | { type: 'install'; txn: TxnId; epoch: Epoch; vclock: VClock; writes: KeyWrite[] }
   | ({ type: 'installReply'; txn: TxnId; wm: ShardWatermark | null } & Verdict)
   | { type: 'abort'; txn: TxnId; epoch: Epoch }
+  | { type: 'inquire'; txn: TxnId; epoch: Epoch }
   | { type: 'watermark'; epoch: Epoch; w: number }
   | { type: 'prepare'; txn: TxnId; reads: ReadCheck[]; writes: KeyWrite[] }
   | ({ type: 'prepareReply'; txn: TxnId } & Verdict)

@@ -163,3 +163,22 @@ test('2PC: a transaction whose coordinator failed before deciding is aborted whe
   const next = c.submit([{ op: 'put', key: 'k1', value: 'c' }], 1);
   assert.equal(c.outcomes.get(next)?.outcome, 'committed', 'the locks were released');
 });
+
+test('2PC: a participant that never hears the abort decision asks the coordinator’s shard after a timeout and releases its locks', () => {
+  const c = new TwoPcCluster();
+  c.manualCommit.add(2);
+  const holder = c.submit([{ op: 'put', key: 'k2', value: 'h' }], 2);
+  assert.equal(c.outcomes.get(holder), undefined, 'k2 stays locked while its prepare record waits');
+  c.drop = (m, to) => m.type === 'decide' && to === 1;
+  const t = c.submit([{ op: 'put', key: 'k0', value: 'a' }, { op: 'put', key: 'k1', value: 'b' }, { op: 'put', key: 'k2', value: 'c' }], 0);
+  assert.deepEqual(c.outcomes.get(t), { outcome: 'aborted', reason: 'lock_conflict' });
+  c.drop = () => false;
+  assert.equal(c.sms[1]!.prepared.size, 1, 'shard 1 prepared and never heard the abort');
+  const blocked = c.submit([{ op: 'put', key: 'k1', value: 'x' }], 1);
+  assert.deepEqual(c.outcomes.get(blocked), { outcome: 'aborted', reason: 'lock_conflict' });
+  c.tick(200);
+  assert.equal(c.sms[1]!.prepared.size, 0, 'the in-doubt transaction was resolved');
+  assert.equal(c.sms[1]!.get('k1'), null);
+  const after = c.submit([{ op: 'put', key: 'k1', value: 'y' }], 1);
+  assert.equal(c.outcomes.get(after)?.outcome, 'committed', 'the locks were released');
+});

@@ -15,12 +15,13 @@
  *   any refusal or timeout before the decision: decide { commit: false } to every participant.
  * A participant that is the coordinator's own shard uses the coordinator's Decision entry.
  * In doubt after a leader change: the new participant leader keeps the prepared transactions'
- * write locks (from its log) and asks the coordinator's shard with decisionQuery; that shard
+ * write locks (from its log) and asks the coordinator's shard with decisionQuery, as any leader
+ * does for a transaction prepared a whole timeout ago with no decision heard; that shard
  * answers from its log, or logs an abort for a transaction it neither decided nor still
  * coordinates (its log then holds no commit decision and never will: presumed abort).
  * Epoch messages from the manager are accepted and ignored (2PC needs none).
  */
-import { emptyReady, type TxnCoreConfig, type TxnReady, type TxnShardCore } from './core-interface';
+import { emptyReady, type TxnCoreConfig, type TxnCoreSummary, type TxnReady, type TxnShardCore, txnIdPrefix } from './core-interface';
 import { executeOps, keysToRead } from './execute';
 import type { TxnLogEntry } from './log-entry';
 import type { FromManager, PeerMessage, ReadCheck, ReadResult } from './messages';
@@ -33,6 +34,8 @@ type Phase = 'reading' | 'preparing' | 'deciding';
 interface CoordTxn {
   id: TxnId;
   requestId: number;
+  /** Tick it began. */
+  began: number;
   ops: TxnOp[];
   phase: Phase;
   awaiting: Set<ShardId>;
@@ -48,6 +51,8 @@ interface Prepared {
   keys: string[];
   writes: KeyWrite[];
   committed: boolean;
+  /** Tick it was prepared here, or last asked about. */
+  since: number;
 }
 
 export class TwoPcShardCore implements TxnShardCore {
@@ -58,8 +63,6 @@ export class TwoPcShardCore implements TxnShardCore {
   private readonly prepared = new Map<TxnId, Prepared>();
   private readonly coord = new Map<TxnId, CoordTxn>();
   private readonly abortLogged = new Set<TxnId>();
-  /** Prepared before this leader took over, decision not yet known here. */
-  private readonly inDoubt = new Set<TxnId>();
   private readonly timeout: number;
   private ticks = 0;
   private seq = 0;
@@ -71,12 +74,11 @@ export class TwoPcShardCore implements TxnShardCore {
     this.timeout = cfg.requestTimeoutTicks ?? 200;
     for (const [key, v] of sm.store) this.store.loadDecided(key, v.value, v.tag);
     // Prepared, undecided transactions keep their write locks across a leader change, and their
-    // decision is asked of the coordinator's shard (in doubt until it answers).
+    // decision is asked of the coordinator's shard at once (in doubt until it answers).
     for (const [txn, p] of sm.prepared) {
       const keys = p.writes.map((w) => w.key);
       this.store.lock(txn, keys);
-      this.prepared.set(txn, { coordinator: p.coordinator, keys, writes: p.writes, committed: true });
-      this.inDoubt.add(txn);
+      this.prepared.set(txn, { coordinator: p.coordinator, keys, writes: p.writes, committed: true, since: -this.timeout });
     }
     this.askInDoubt();
     const fresh = sm.store.size === 0 && sm.prepared.size === 0;
@@ -121,7 +123,7 @@ export class TwoPcShardCore implements TxnShardCore {
 
   tick(): void {
     this.ticks++;
-    if (this.ticks % this.timeout === 0) this.askInDoubt();
+    this.askInDoubt();
     for (const t of [...this.coord.values()]) if (t.phase !== 'deciding' && this.ticks >= t.deadline) this.abort(t, 'shard_unavailable');
     this.pump();
   }
@@ -137,15 +139,30 @@ export class TwoPcShardCore implements TxnShardCore {
     return r;
   }
 
+  summary(): TxnCoreSummary {
+    let committing = 0;
+    let oldest = this.ticks;
+    for (const t of this.coord.values()) {
+      if (t.phase === 'deciding') committing++;
+      oldest = Math.min(oldest, t.began);
+    }
+    return { epoch: null, coordinating: this.coord.size, committing, oldestTicks: this.ticks - oldest, lockHolders: this.prepared.size, parkedReads: 0 };
+  }
+
   get inFlight(): number {
     return this.coord.size;
   }
 
+  /**
+   * A transaction prepared here a whole timeout ago and still undecided: its decision may have
+   * been lost, or sent before the prepare arrived (overtaken on another connection), or its
+   * coordinator's leader changed. Ask the coordinator's shard, once per timeout.
+   */
   private askInDoubt(): void {
-    for (const txn of [...this.inDoubt]) {
-      const p = this.prepared.get(txn);
-      if (p === undefined) this.inDoubt.delete(txn);
-      else this.send(p.coordinator, { type: 'decisionQuery', txn });
+    for (const [txn, p] of this.prepared) {
+      if (this.ticks - p.since < this.timeout) continue;
+      p.since = this.ticks;
+      this.send(p.coordinator, { type: 'decisionQuery', txn });
     }
   }
 
@@ -206,14 +223,13 @@ export class TwoPcShardCore implements TxnShardCore {
       this.store.unlockAll(txn, keys);
       return this.send(from, { type: 'prepareReply', txn, ok: false, reason: 'validation_failed' });
     }
-    this.prepared.set(txn, { coordinator: from, keys, writes, committed: false });
+    this.prepared.set(txn, { coordinator: from, keys, writes, committed: false, since: this.ticks });
     this.out.propose.push({ t: 'prepare', txn, coordinator: from, writes });
   }
 
   private onDecide(txn: TxnId, commit: boolean): void {
     const p = this.prepared.get(txn);
     if (p === undefined) return;
-    this.inDoubt.delete(txn);
     // Logged even for an abort: the prepare record may commit, and a new leader must not keep its locks.
     this.out.propose.push({ t: 'decision', txn, commit });
   }
@@ -221,8 +237,9 @@ export class TwoPcShardCore implements TxnShardCore {
   private begin(requestId: number, ops: TxnOp[]): void {
     const shardOf = this.cfg.shardOf;
     const t: CoordTxn = {
-      id: `${this.cfg.leader}.2pc.${this.seq++}`,
+      id: `${txnIdPrefix(this.cfg)}2pc.${this.seq++}`,
       requestId,
+      began: this.ticks,
       ops,
       phase: 'reading',
       awaiting: new Set(),

@@ -114,7 +114,8 @@ function parsePeer(v: unknown, shards: number): PeerMessage {
     case 'install':
       return { type: 'install', txn: txnId(v.txn), epoch: count(v.epoch, 'epoch'), vclock: clock(v.vclock, shards), writes: list(v.writes, 'writes', write) };
     case 'abort':
-      return { type: 'abort', txn: txnId(v.txn), epoch: count(v.epoch, 'epoch') };
+    case 'inquire':
+      return { type: v.type, txn: txnId(v.txn), epoch: count(v.epoch, 'epoch') };
     case 'watermark':
       return { type: 'watermark', epoch: count(v.epoch, 'epoch'), w: count(v.w, 'w') };
     case 'readReply': {

@@ -1,0 +1,33 @@
+/** What both transaction cores promise their driver beyond the Step/Ready contract. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { TxnShardCore } from './core-interface';
+import { MakoShardCore } from './mako-core';
+import { ShardStateMachine } from './shard-state-machine';
+import { TwoPcShardCore } from './twopc-core';
+
+const shardOf = (key: string): number => Number(key.slice(1)) % 3;
+
+/** The id of the first transaction `core` coordinates, read off the first message it sends. */
+function firstTxnId(core: TxnShardCore): string {
+  core.ready();
+  core.clientRequest(1, [{ op: 'get', key: 'k0' }, { op: 'get', key: 'k1' }, { op: 'get', key: 'k2' }]);
+  const msg = core.ready().messages[0]?.msg;
+  assert.ok(msg !== undefined && 'txn' in msg, 'the core sent a read naming its transaction');
+  return msg.txn;
+}
+
+test('transaction ids are unique cluster-wide: leaders of two shards with the same replica id and term name theirs apart', () => {
+  for (const make of [
+    (shard: number) => {
+      const core = new MakoShardCore({ shard, shards: 3, shardOf, leader: '2@1' }, new ShardStateMachine(shard, 3));
+      core.fromManager({ type: 'epochChange', epoch: 0 });
+      return core;
+    },
+    (shard: number) => new TwoPcShardCore({ shard, shards: 3, shardOf, leader: '2@1' }, new ShardStateMachine(shard, 3)),
+  ]) {
+    const a = firstTxnId(make(0));
+    const b = firstTxnId(make(2));
+    assert.notEqual(a, b, `${a} must differ from ${b}`);
+  }
+});
