@@ -17,7 +17,7 @@
  */
 import type { LogFn } from '../common/log';
 import type { TxnOp } from '../kv/txn-op';
-import type { TxnShardCore } from '../txn/core-interface';
+import type { TxnCoreSummary, TxnShardCore } from '../txn/core-interface';
 import type { TxnLogEntry } from '../txn/log-entry';
 import type { FromManager, PeerMessage, ToManager } from '../txn/messages';
 import type { ShardId } from '../txn/types';
@@ -45,6 +45,11 @@ export class TxnShardDriver {
 
   get leading(): boolean {
     return this.core !== undefined;
+  }
+
+  /** The core's state for the status RPC; undefined when this replica does not lead. */
+  summary(): TxnCoreSummary | undefined {
+    return this.core?.summary();
   }
 
   /** Call whenever leadership may have changed (e.g. every tick); only changes act. */

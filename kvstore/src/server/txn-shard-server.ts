@@ -145,7 +145,7 @@ export class TxnShardServer {
   ) {
     const o = options;
     this.shards = partitionCount(o.map);
-    this.admin = new AdminService(group, { node: `s${o.shard}.${o.replica}`, replica: o.replica, replicas: this.replicas, dir: o.backerPath });
+    this.admin = new AdminService(group, { node: `s${o.shard}.${o.replica}`, replica: o.replica, replicas: this.replicas, dir: o.backerPath, txn: () => this.driver.summary() });
     const addresses = Array.from({ length: this.shards }, (_, s) => replicaAddresses(o.map, s).map((a) => parseAddress(a)));
     this.router = new PeerRouter(o.shard, addresses);
     this.managers = new ReplicaRoute(o.managers.map((a) => new ServerChannel(a)));

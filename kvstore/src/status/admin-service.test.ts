@@ -101,3 +101,13 @@ test('status carries the request totals of the node\'s meter when it has one; a 
   assert.equal(parseNodeStatus({ ...good, requests: 3, requestMicros: 'x' }), 'status field requestMicros is not a count');
   assert.deepEqual(parseNodeStatus({ ...good, requests: 3, requestMicros: 40 }), { ...good, requests: 3, requestMicros: 40 });
 });
+
+test('a stage-4 shard leader’s status carries its transaction core’s state; a malformed one is refused', () => {
+  const good = { node: 's0.0', role: 'leader', term: 1, leader: 0, commit: 1, applied: 1, lastIndex: 1, snapshotIndex: 0, logBytes: 1, snapshotBytes: 0 };
+  const txn = { epoch: 1, coordinating: 2, committing: 1, oldestTicks: 9, lockHolders: 0, parkedReads: 0 };
+  assert.deepEqual(parseNodeStatus({ ...good, txn }), { ...good, txn });
+  assert.deepEqual(parseNodeStatus({ ...good, txn: { ...txn, epoch: null } }), { ...good, txn: { ...txn, epoch: null } });
+  assert.equal(parseNodeStatus({ ...good, txn: { ...txn, parkedReads: -1 } }), 'status field txn.parkedReads is not a count');
+  assert.equal(parseNodeStatus({ ...good, txn: { ...txn, epoch: 'x' } }), 'status field txn.epoch is not an epoch or null');
+  assert.equal(parseNodeStatus({ ...good, txn: 7 }), 'status field txn is not an object');
+});

@@ -10,6 +10,7 @@ import type { Role } from '../raft/types';
 import type { RaftNodeStatus } from '../raft/node';
 import { notLeaderReply, replyForGroupError } from '../replication/group-error-reply';
 import { type Reply, errorReply, okReply } from '../wire/envelope';
+import type { TxnCoreSummary } from '../txn/core-interface';
 import { type NodeRole, type NodeStatus, parseAdminRequest } from './node-status';
 import type { RequestMeter } from './request-meter';
 
@@ -31,6 +32,8 @@ export interface AdminServiceOptions {
   dir: string;
   /** Counts the node's client requests, reported in status when given. */
   meter?: RequestMeter;
+  /** A stage-4 shard's transaction core state, reported in status while it leads. */
+  txn?: () => TxnCoreSummary | undefined;
   /** How long a transfer may take before the request answers `unavailable`. */
   transferTimeoutMs?: number;
 }
@@ -52,6 +55,7 @@ export class AdminService {
 
   async status(): Promise<NodeStatus> {
     const s = this.group.status();
+    const txn = this.options.txn?.();
     const [logBytes, snapshotBytes] = await Promise.all([folderBytes(path.join(this.options.dir, 'log')), folderBytes(path.join(this.options.dir, 'snapshots'))]);
     return {
       node: this.options.node,
@@ -65,6 +69,7 @@ export class AdminService {
       logBytes,
       snapshotBytes,
       ...(this.options.meter !== undefined ? { requests: this.options.meter.requests, requestMicros: this.options.meter.requestMicros } : {}),
+      ...(txn !== undefined ? { txn } : {}),
     };
   }
 

@@ -7,7 +7,9 @@
  *   { type: 'status' }
  *     -> { node: 'm.0' | 's1.2', role: 'leader' | 'follower' | 'candidate' | 'precandidate',
  *          term, leader: replica id or -1, commit, applied, lastIndex, snapshotIndex,
- *          logBytes, snapshotBytes, requests?, requestMicros? }
+ *          logBytes, snapshotBytes, requests?, requestMicros?,
+ *          txn?: { epoch: number | null, coordinating, committing, oldestTicks, lockHolders,
+ *                  parkedReads } }   (a stage-4 shard leader: its transaction core's state)
  *   { type: 'transfer_leader', to: replica id }
  *     -> on the leader: null once `to` leads (an `unavailable` error if it did not within
  *        the time the node allows); elsewhere a `not_leader` error whose hint is the leader's
@@ -18,6 +20,7 @@
  * count) are running totals since the process started: client requests answered, and their
  * summed time from arrival to answer (request-meter.ts); a reader takes differences.
  */
+import type { TxnCoreSummary } from '../txn/core-interface';
 import { isRecord } from '../wire/envelope';
 
 export const NODE_ROLES = ['leader', 'follower', 'candidate', 'precandidate'] as const;
@@ -40,6 +43,24 @@ export interface NodeStatus {
   requests?: number;
   /** Their summed time from arrival to answer, in microseconds. */
   requestMicros?: number;
+  /** A stage-4 shard leader's transaction core (txn/core-interface.ts). */
+  txn?: TxnCoreSummary;
+}
+
+const TXN_COUNTS = ['coordinating', 'committing', 'oldestTicks', 'lockHolders', 'parkedReads'] as const;
+
+function parseTxnSummary(v: unknown): TxnCoreSummary | string {
+  if (!isRecord(v)) return 'status field txn is not an object';
+  if (v.epoch !== null && (!Number.isSafeInteger(v.epoch) || (v.epoch as number) < 0)) return 'status field txn.epoch is not an epoch or null';
+  for (const k of TXN_COUNTS) if (!Number.isSafeInteger(v[k]) || (v[k] as number) < 0) return `status field txn.${k} is not a count`;
+  return {
+    epoch: v.epoch as number | null,
+    coordinating: v.coordinating as number,
+    committing: v.committing as number,
+    oldestTicks: v.oldestTicks as number,
+    lockHolders: v.lockHolders as number,
+    parkedReads: v.parkedReads as number,
+  };
 }
 
 export type AdminRequest = { type: 'status' } | { type: 'transfer_leader'; to: number };
@@ -76,6 +97,8 @@ export function parseNodeStatus(v: unknown): NodeStatus | string {
     const n = v[k];
     if (n !== undefined && (!Number.isSafeInteger(n) || (n as number) < 0)) return `status field ${k} is not a count`;
   }
+  const txn = v.txn === undefined ? undefined : parseTxnSummary(v.txn);
+  if (typeof txn === 'string') return txn;
   return {
     node: v.node,
     role: v.role as NodeRole,
@@ -89,5 +112,6 @@ export function parseNodeStatus(v: unknown): NodeStatus | string {
     snapshotBytes: v.snapshotBytes as number,
     ...(v.requests !== undefined ? { requests: v.requests as number } : {}),
     ...(v.requestMicros !== undefined ? { requestMicros: v.requestMicros as number } : {}),
+    ...(txn !== undefined ? { txn } : {}),
   };
 }

@@ -42,3 +42,13 @@ test('one line per node: role, term, indexes and the leader it follows by node i
   );
 });
 
+
+test('a stage-4 shard leader’s line also says what its transaction core holds', () => {
+  const answer = status('s0.1', 'leader', 4, 1);
+  if (answer.state !== 'up') throw new Error('unreachable');
+  answer.status.txn = { epoch: 2, coordinating: 3, committing: 1, oldestTicks: 40, lockHolders: 2, parkedReads: 1 };
+  const [line] = formatStatusRows([{ node: 's0.1', address: '127.0.0.1:3778', pid: 12, answer, group }]);
+  assert.match(line!, /pid 12 +txn: epoch 2, 3 in flight \(1 committing, oldest 40 ticks\), 2 holding locks, 1 reads parked$/);
+  answer.status.txn = { epoch: null, coordinating: 0, committing: 0, oldestTicks: 0, lockHolders: 0, parkedReads: 0 };
+  assert.match(formatStatusRows([{ node: 's0.1', address: '127.0.0.1:3778', pid: 12, answer, group }])[0]!, /txn: none in flight, 0 holding locks, 0 reads parked$/);
+});

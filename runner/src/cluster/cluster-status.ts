@@ -5,6 +5,7 @@
 import type { GroupSpec } from './layout';
 import type { LinkStatus } from './link-proxy';
 import type { NodeStatus } from '../../../kvstore/src/status/node-status';
+import type { TxnCoreSummary } from '../../../kvstore/src/txn/core-interface';
 
 /** What became of asking one node. */
 export type NodeAnswer =
@@ -58,13 +59,21 @@ export function formatStatusRows(rows: readonly StatusRow[]): string[] {
       case 'up': {
         const s = r.answer.status;
         const follows = s.leader < 0 ? '-' : (r.group?.members[s.leader] ?? `replica ${s.leader}`);
+        const txn = s.txn === undefined ? '' : `  txn: ${formatTxnSummary(s.txn)}`;
         return (
           head +
-          `${column(s.role, 13)}term ${column(String(s.term), 5)}commit ${column(String(s.commit), 8)}applied ${column(String(s.applied), 8)}leader ${column(follows, idWidth)}${pid}`
+          `${column(s.role, 13)}term ${column(String(s.term), 5)}commit ${column(String(s.commit), 8)}applied ${column(String(s.applied), 8)}leader ${column(follows, idWidth)}${pid}${txn}`
         ).trimEnd();
       }
     }
   });
+}
+
+/** A stage-4 shard leader's transactions in one phrase: what is in flight and what waits. */
+export function formatTxnSummary(t: TxnCoreSummary): string {
+  const epoch = t.epoch === null ? '' : `epoch ${t.epoch}, `;
+  const flight = t.coordinating === 0 ? 'none in flight' : `${t.coordinating} in flight (${t.committing} committing, oldest ${t.oldestTicks} ticks)`;
+  return `${epoch}${flight}, ${t.lockHolders} holding locks, ${t.parkedReads} reads parked`;
 }
 
 /** The proxy's line: its address and the links that are not passing freely. */
