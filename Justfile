@@ -7,6 +7,7 @@ mod utils 'justmod/utils.just'
 mod p1 'justmod/proj1.just'
 mod p2 'justmod/proj2.just'
 mod p3 'justmod/proj3.just'
+mod p4 'justmod/proj4.just'
 
 # list the recipes of every module
 default:

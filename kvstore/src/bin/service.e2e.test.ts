@@ -66,6 +66,22 @@ test('--stage p3 derives a p3 recipe from the replica id; p3 flags without it ar
   assert.match(bad.stderr, /^error: unknown node 's5\.0': there are 2 partitions of 3 replicas/);
 });
 
+test('--stage p4 derives p3\'s recipes in p4; txn_mode and repl_rtt_ms reach the servers only', async () => {
+  const managers = '127.0.0.1:3666,127.0.0.1:3667,127.0.0.1:3668';
+  const p4 = ['--stage', 'p4', '--managers', managers, '--manager-p2ps', '127.0.0.1:3606,127.0.0.1:3607,127.0.0.1:3608', '--server-rf', '3', '--txn-mode', '2pc', '--repl-rtt-ms', '50'];
+  const s = await service([...p4, '--node', 's1.2', '--backer-prefix', '/data/b', '--dry-run']);
+  assert.equal(s.code, 0, s.stderr);
+  assert.equal(s.stdout, `madkv service s1.2: just p4::server 1 2 ${managers} 3782 3712 127.0.0.1:3710,127.0.0.1:3711 /data/b.s1.2 2pc 50\n`);
+  const m = await service([...p4, '--node', 'm.1', '--backer-prefix', '/data/b', '--dry-run']);
+  assert.match(m.stdout, /^madkv service m\.1: just p4::manager 1 3667 3607 127\.0\.0\.1:3606,127\.0\.0\.1:3608 3 \S+ \/data\/b\.m\.1\n$/);
+  const rtt = await service([...p4.slice(0, -1), 'soon', '--node', 's0.0']);
+  assert.notEqual(rtt.code, 0);
+  assert.equal(rtt.stderr, "error: repl_rtt_ms must be an integer from 0 to 10000, got 'soon'\n");
+  const mode = await service(['--stage', 'p4', '--node', 's0.0', '--txn-mode', '3pc']);
+  assert.notEqual(mode.code, 0);
+  assert.match(mode.stderr, /txn-mode/);
+});
+
 test('runs the recipe through $JUST, passes SIGTERM on and exits with its code', async () => {
   const fakeJust = path.join(dir, 'just');
   const argsFile = path.join(dir, 'args');

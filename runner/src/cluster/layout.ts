@@ -36,6 +36,15 @@ export interface P3Info {
   groups: GroupSpec[];
   /** The link proxy daemon's control address, when peer links go through proxies. */
   proxyControl?: string;
+  /** Stage 4: the server replicas are transactional shards (txn-shard-server) running this protocol. */
+  txn?: TxnClusterOptions;
+}
+
+/** How a stage-4 cluster's shards run transactions. */
+export interface TxnClusterOptions {
+  mode: 'mako' | '2pc';
+  /** Round trip added on the shards' Raft replication links (geo-replication on one machine). */
+  replRttMs: number;
 }
 
 export interface ClusterLayout {

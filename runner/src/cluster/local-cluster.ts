@@ -1,7 +1,8 @@
 /**
  * A cluster on this machine, every node a separate process on loopback with its own storage
  * folder and log file: stage 2's manager and partition servers (layout.ts), or stage 3's
- * manager replicas, server replicas and link proxy daemon (p3-layout.ts). It is the fault
+ * manager replicas, server replicas and link proxy daemon (p3-layout.ts), or stage 4's (the
+ * same, the server replicas being transactional shards). It is the fault
  * injector the scenarios, the recipes and the nemesis use: kill -9 a node, pause and resume
  * it (SIGSTOP/SIGCONT), restart it on its storage, cut or delay links between replicas
  * (through the proxy), stop everything. Its layout is saved in `<dir>/cluster.json`, so
@@ -29,7 +30,7 @@ import { parseAddress } from '../../../kvstore/src/wire/address';
 import { repoRoot } from '../../../kvstore/src/testing/spawn-node';
 import { FAULT_JOURNAL_FILE, type FaultEvent, appendFault, signalEvent } from '../faults/fault-journal';
 import { type NodeAnswer, groupLeader } from './cluster-status';
-import { type ClusterLayout, type GroupSpec, type NodeSpec, checkDistinctPorts, p2Nodes, portLabel } from './layout';
+import { type ClusterLayout, type GroupSpec, type NodeSpec, type TxnClusterOptions, checkDistinctPorts, p2Nodes, portLabel } from './layout';
 import { type LinkRef, type LinkStatus, linkName } from './link-proxy';
 import type { NodeStatus } from '../../../kvstore/src/status/node-status';
 import { queryStatus, transferLeader } from '../../../kvstore/src/status/query-status';
@@ -131,6 +132,11 @@ export class LocalCluster {
   /** p3: the manager group `m` and the partitions `0`, `1`, … */
   get groups(): GroupSpec[] {
     return this.fixed.kind === 'p3' ? this.p3.groups : [];
+  }
+
+  /** Stage 4: how the shards run transactions; undefined for a stage-2 or stage-3 cluster. */
+  get txn(): TxnClusterOptions | undefined {
+    return this.fixed.p3?.txn;
   }
 
   get hasProxy(): boolean {

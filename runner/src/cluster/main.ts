@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `cluster <command>`: a local cluster running in the background, one command each, for the
- * `p2::` and `p3::` cluster recipes. `start` makes a stage-2 cluster (manager + servers),
- * `start-replicated` a stage-3 one (manager replicas, server replicas, link proxy); the other
+ * `p2::`, `p3::` and `p4::` cluster recipes. `start` makes a stage-2 cluster (manager + servers),
+ * `start-replicated` a stage-3 one (manager replicas, server replicas, link proxy), or with
+ * `--txn-mode` a stage-4 one (the server replicas transactional shards); the other
  * commands act on whichever runs in `--dir`. Every kill, stop, pause, resume, restart, cut,
  * delay and heal is journaled in `<dir>/faults.jsonl` for the fuzz log.
  */
@@ -10,6 +11,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { formatProxyRow, formatStatusRows, groupLeader } from './cluster-status';
 import { type LinkDirection, ClusterRunningError, LocalCluster, compareNodeIds, describeLinks } from './local-cluster';
+import type { TxnClusterOptions } from './layout';
 import type { LinkRef } from './link-proxy';
 import { checkShape, portsFromBase } from './p3-layout';
 
@@ -66,7 +68,19 @@ async function printStatus(cluster: LocalCluster): Promise<void> {
     }
     console.log(formatProxyRow(cluster.clientAddress('proxy'), cluster.pidOf('proxy'), links));
   }
-  console.log(`leaders: ${cluster.groups.map((g) => `${g.id === 'm' ? 'managers' : `partition ${g.id}`} ${groupLeader(g, answers) ?? 'none'}`).join(', ')}`);
+  const txn = cluster.txn;
+  if (txn !== undefined) console.log(`stage 4: shards run ${txn.mode === 'mako' ? "Mako's speculative 2PC" : '2PC over Raft'}${txn.replRttMs > 0 ? `, replication RTT +${txn.replRttMs} ms` : ''}`);
+  console.log(`leaders: ${cluster.groups.map((g) => `${groupName(cluster, g.id)} ${groupLeader(g, answers) ?? 'none'}`).join(', ')}`);
+}
+
+function isTxnMode(m: string): m is TxnClusterOptions['mode'] {
+  return m === 'mako' || m === '2pc';
+}
+
+/** How a group is named in messages: the managers, a partition, or a stage-4 shard. */
+function groupName(cluster: LocalCluster, id: string): string {
+  if (id === 'm') return 'managers';
+  return `${cluster.txn === undefined ? 'partition' : 'shard'} ${id}`;
 }
 
 async function main(): Promise<void> {
@@ -105,7 +119,7 @@ async function main(): Promise<void> {
     )
     .command(
       'start-replicated',
-      'start a fresh stage-3 cluster: manager replicas m.X, server replicas sP.R, a link proxy (wipes --dir; refuses while a cluster runs there)',
+      'start a fresh stage-3 cluster (with --txn-mode: stage 4): manager replicas m.X, server replicas sP.R, a link proxy (wipes --dir; refuses while a cluster runs there)',
       (y) =>
         y
           .option('managers', { type: 'number', default: 3, describe: 'manager replicas (1, 3, 5, 7 or 9)' })
@@ -120,7 +134,12 @@ async function main(): Promise<void> {
           .option('manager-program', { type: 'string', describe: 'run this program (path from the repository root) as the manager replicas instead of the store\'s' })
           .option('server-program', { type: 'string', describe: 'run this program as the server replicas instead of the store\'s' })
           .option('leader-wait', { type: 'number', default: 30, describe: 'seconds to wait for every group to elect a leader' })
+          .option('txn-mode', { type: 'string', describe: 'stage 4 (mako or 2pc): the server replicas are transactional shards running Mako\'s speculative 2PC or the 2PC-over-Raft baseline' })
+          .option('repl-rtt-ms', { type: 'number', default: 0, describe: 'stage 4: round trip added on the shards\' replication links (0..10000)' })
           .check((a) => {
+            if (!Number.isInteger(a['repl-rtt-ms']) || a['repl-rtt-ms'] < 0 || a['repl-rtt-ms'] > 10_000) throw new Error(`--repl-rtt-ms must be an integer from 0 to 10000, got ${a['repl-rtt-ms']}`);
+            if (a['txn-mode'] !== undefined && !isTxnMode(a['txn-mode'])) throw new Error(`--txn-mode must be mako or 2pc, got '${a['txn-mode']}'`);
+            if (a['repl-rtt-ms'] > 0 && a['txn-mode'] === undefined) throw new Error('--repl-rtt-ms applies to a stage-4 cluster: give --txn-mode too');
             const problem = checkShape({ managers: a.managers, partitions: a.partitions, rf: a.rf });
             if (problem !== undefined) throw new Error(problem);
             if (!Number.isInteger(a['base-port'])) throw new Error('--base-port must be a port number');
@@ -130,6 +149,9 @@ async function main(): Promise<void> {
       async (a) => {
         const shape = { managers: a.managers, partitions: a.partitions, rf: a.rf };
         const proxies = a.proxy === 'yes';
+        const txnMode = a['txn-mode'] !== undefined && isTxnMode(a['txn-mode']) ? a['txn-mode'] : undefined;
+        // The recipes that act on this cluster: p4's for transactional shards.
+        const recipes = txnMode === undefined ? 'p3' : 'p4';
         let cluster: LocalCluster;
         try {
           cluster = await LocalCluster.startReplicated(
@@ -143,20 +165,22 @@ async function main(): Promise<void> {
               managerArgs: words(a['manager-args']),
               serverArgs: words(a['server-args']),
               programs: { ...(a['manager-program'] ? { manager: a['manager-program'] } : {}), ...(a['server-program'] ? { server: a['server-program'] } : {}) },
+              ...(txnMode === undefined ? {} : { txn: { mode: txnMode, replRttMs: a['repl-rtt-ms'] } }),
             },
             { detached: true },
           );
         } catch (err) {
-          if (err instanceof ClusterRunningError) throw new Error(`${err.message}: just p3::cluster-stop "${a.dir}"`);
+          if (err instanceof ClusterRunningError) throw new Error(`${err.message}: just ${recipes}::cluster-stop "${a.dir}"`);
           throw err;
         }
         console.log(`cluster up: managers ${cluster.managerAddresses.join(',')}`);
-        console.log(`  ${a.partitions} partitions × rf ${a.rf}: servers ${cluster.serverAddresses.join(',')}`);
+        const what = txnMode === undefined ? 'partitions' : `shards (${txnMode}${a['repl-rtt-ms'] > 0 ? `, replication RTT +${a['repl-rtt-ms']} ms` : ''})`;
+        console.log(`  ${a.partitions} ${what} × rf ${a.rf}: servers ${cluster.serverAddresses.join(',')}`);
         if (cluster.hasProxy) console.log(`  peer links through the link proxy at ${cluster.clientAddress('proxy')}`);
         const { leaders, missing } = await cluster.waitForLeaders(a['leader-wait'] * 1000);
-        console.log(`leaders: ${cluster.groups.map((g) => `${g.id === 'm' ? 'managers' : `partition ${g.id}`} ${leaders.get(g.id) ?? 'none yet'}`).join(', ')}`);
-        if (missing.length > 0) console.log(`warning: no leader after ${a['leader-wait']} s in ${missing.join(', ')}; see just p3::status and the logs under ${a.dir}`);
-        console.log(`storage and logs under ${a.dir}; clients: just p3::client ${cluster.managerAddresses.join(',')}`);
+        console.log(`leaders: ${cluster.groups.map((g) => `${groupName(cluster, g.id)} ${leaders.get(g.id) ?? 'none yet'}`).join(', ')}`);
+        if (missing.length > 0) console.log(`warning: no leader after ${a['leader-wait']} s in ${missing.join(', ')}; see just ${recipes}::status and the logs under ${a.dir}`);
+        console.log(`storage and logs under ${a.dir}; clients: just ${recipes}::client ${cluster.managerAddresses.join(',')}`);
       },
     )
     .command(

@@ -76,3 +76,16 @@ test('shapes the store cannot run, and ports that do not fit, are refused with a
     /port 3777 is given to both m\.0 p2p and s0\.0/,
   );
 });
+
+test('a stage-4 layout runs transactional shards with their protocol and replication RTT; the managers are unchanged', () => {
+  const plain = p3Layout({ stage: 'p4', dir: '/c', host: '127.0.0.1', shape, ports: portsFromBase(shape, 3666, false), proxies: false });
+  const { nodes, info } = p3Layout({ stage: 'p4', dir: '/c', host: '127.0.0.1', shape, ports: portsFromBase(shape, 3666, false), proxies: false, txn: { mode: '2pc', replRttMs: 40 } });
+  assert.deepEqual(info.txn, { mode: '2pc', replRttMs: 40 });
+  const s10 = nodes.find((n) => n.id === 's1.0')!;
+  assert.equal(s10.program, 'dist/kvstore/src/bin/txn-shard-server.js');
+  assert.equal(argOf(s10.args, '--txn-mode'), '2pc');
+  assert.equal(argOf(s10.args, '--repl-rtt-ms'), '40');
+  assert.deepEqual(s10.args.filter((a) => !['--txn-mode', '2pc', '--repl-rtt-ms', '40'].includes(a)), plain.nodes.find((n) => n.id === 's1.0')!.args);
+  assert.deepEqual(nodes.find((n) => n.id === 'm.0'), plain.nodes.find((n) => n.id === 'm.0'));
+  assert.equal(plain.info.txn, undefined);
+});

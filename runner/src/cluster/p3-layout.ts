@@ -2,6 +2,8 @@
  * A stage-3 cluster on one machine, as the template names its nodes: manager replicas m.X
  * (X = 0..M-1) form the manager group; server replicas sP.R (partition P, replica R =
  * 0..rf-1) form one group per partition. Every node has a client port and a peer (p2p) port.
+ * A stage-4 cluster (`txn`) has the same shape, its server replicas being transactional
+ * shards (txn-shard-server with --txn-mode and --repl-rtt-ms).
  * Pure: the nodes and their arguments (P3-PLAN.md), nothing started.
  *
  * Ports from one base (the template's defaults with base 3666):
@@ -17,7 +19,7 @@
  * replicas by replica id, or is the literal `none` for a group of one.
  */
 import * as path from 'node:path';
-import { BIN_DIR, type GroupSpec, type NodeSpec, type P3Info, checkDistinctPorts } from './layout';
+import { BIN_DIR, type GroupSpec, type NodeSpec, type P3Info, type TxnClusterOptions, checkDistinctPorts } from './layout';
 
 export interface P3Shape {
   managers: number;
@@ -52,6 +54,8 @@ export interface P3LayoutOptions {
   serverArgs?: string[];
   /** Programs standing in for the store's (relative to the repository root), for tests. */
   programs?: { manager?: string; server?: string };
+  /** Stage 4: run transactional shards (txn-shard-server) with this protocol instead of stage 3's replicas. */
+  txn?: TxnClusterOptions;
 }
 
 /** One line of the proxy daemon's links file. */
@@ -163,7 +167,9 @@ export function p3Layout(o: P3LayoutOptions): P3Layout {
   const serverAddresses = ports.serverClient.map(addr);
   const nodes: NodeSpec[] = [];
   const links: LinkEntry[] = pairs.map((l) => ({ from: l.from, to: l.to, listen: peerAddress(l.from, l.to), target: addr(p2pOf.get(l.to)!) }));
-  const info: P3Info = { managers: shape.managers, partitions: shape.partitions, rf: shape.rf, managerAddresses, serverAddresses, groups };
+  const info: P3Info = { managers: shape.managers, partitions: shape.partitions, rf: shape.rf, managerAddresses, serverAddresses, groups, ...(o.txn ? { txn: o.txn } : {}) };
+  const serverProgram = o.programs?.server ?? path.join(BIN_DIR, o.txn ? 'txn-shard-server.js' : 'replica-server.js');
+  const txnArgs = o.txn ? ['--txn-mode', o.txn.mode, '--repl-rtt-ms', String(o.txn.replRttMs)] : [];
 
   if (o.proxies) {
     info.proxyControl = addr(ports.proxyControl!);
@@ -206,7 +212,7 @@ export function p3Layout(o: P3LayoutOptions): P3Layout {
       const k = p * shape.rf + r;
       nodes.push({
         id,
-        program: o.programs?.server ?? path.join(BIN_DIR, 'replica-server.js'),
+        program: serverProgram,
         args: [
           '--part-id', String(p),
           '--rep-id', String(r),
@@ -217,6 +223,7 @@ export function p3Layout(o: P3LayoutOptions): P3Layout {
           '--backer-path', path.join(o.dir, `backer.${id}`),
           '--listen-host', host,
           '--stage', o.stage,
+          ...txnArgs,
           ...(o.serverArgs ?? []),
         ],
         ports: [

@@ -1,5 +1,5 @@
 /**
- * Local stage-3 clusters for tests: free ports for every node and link, and a start with the
+ * Local stage-3 (and stage-4) clusters for tests: free ports for every node and link, and a start with the
  * store's programs or the stand-in replicas (fake-replica.ts).
  */
 import * as path from 'node:path';
@@ -52,6 +52,8 @@ export interface TestClusterOptions {
   managerArgs?: string[];
   serverArgs?: string[];
   programs?: P3LayoutOptions['programs'];
+  /** Stage 4: transactional shards. */
+  txn?: P3LayoutOptions['txn'];
   detached?: boolean;
   nodeArgs?: string[];
 }
@@ -79,6 +81,7 @@ async function startOnFreePorts(o: TestClusterOptions): Promise<LocalCluster> {
       ...(o.managerArgs ? { managerArgs: o.managerArgs } : {}),
       ...(o.serverArgs ? { serverArgs: o.serverArgs } : {}),
       programs: { ...(o.standIn ? { manager: FAKE_REPLICA, server: FAKE_REPLICA } : {}), ...o.programs },
+      ...(o.txn ? { txn: o.txn } : {}),
     },
     options,
   );
