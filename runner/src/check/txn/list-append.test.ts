@@ -190,3 +190,16 @@ describe('list-append checker: limits', () => {
     assert.match(r.undecided ?? '', /more than 5 dependency edges/);
   });
 });
+
+describe('list-append checker: witnesses are short', () => {
+  test('a stale read long after the append: two transactions and one rt edge, not the chain of answers between them', () => {
+    const txns = [txn(0, 0, 10, append('x', '1'))];
+    // One client's transactions one after another: real time between #1 and the read is a chain.
+    for (let i = 1; i <= 8; i++) txns.push(txn(1, i * 20, i * 20 + 10, append('y', String(i))));
+    txns.push(txn(2, 500, 510, read('x', null)));
+    txns.push(txn(2, 600, 610, read('x', '1')));
+    const a = only(check(...txns), 'realtime');
+    assert.deepEqual(cycleOf(a).sort(), ['0-rt', '9-rw']);
+    assert.deepEqual(a.steps.find((s) => s.edge.type === 'rt')?.edge, { type: 'rt', ret: 10, call: 500 });
+  });
+});

@@ -283,7 +283,12 @@ export function checkListAppend(h: TxnHistory, options: ListAppendOptions = {}):
   };
   for (const t of graph.type) stats.edges[TYPE_NAMES[t]]++;
 
-  if (undecided === undefined) findCycles(graph, reasons, found, options.cycleCandidates ?? 64);
+  const rtBefore = (a: number, b: number): EdgeReason | undefined => {
+    const ta = txns[a]!;
+    const tb = txns[b]!;
+    return ta.outcome === 'committed' && ta.ret !== null && ta.ret < tb.call ? { type: 'rt', ret: ta.ret, call: tb.call } : undefined;
+  };
+  if (undecided === undefined) findCycles(graph, reasons, found, options.cycleCandidates ?? 64, rtBefore);
   const failed = found.anomalies.length > 0;
   const result: TxnCheckResult = {
     verdict: failed ? 'FAILED' : undecided !== undefined ? 'UNKNOWN' : 'PASSED',
@@ -422,7 +427,7 @@ interface CycleClass {
  * b -> a. An rw edge closed by ww and wr edges alone makes a G-single; one that needs
  * another rw edge, a G2.
  */
-function findCycles(graph: Graph, reasons: EdgeReason[], found: Findings, candidates: number): void {
+function findCycles(graph: Graph, reasons: EdgeReason[], found: Findings, candidates: number, rtBefore: (a: number, b: number) => EdgeReason | undefined): void {
   const ww = graph.components(mask(WW));
   const wwr = graph.components(mask(WW, WR));
   const full = graph.components(mask(WW, WR, RW));
@@ -464,12 +469,59 @@ function findCycles(graph: Graph, reasons: EdgeReason[], found: Findings, candid
     for (const closer of c.closers) {
       const cycle = best.get(closer.kind);
       if (cycle === undefined) continue;
-      const steps = cycle.map((e) => ({ txn: graph.from[e]!, edge: reasons[e]! }));
+      let steps = cycle.map((e) => ({ txn: graph.from[e]!, edge: reasons[e]! }));
+      if (closer.kind === 'realtime') steps = shortcutRealTime(steps, rtBefore);
       const anomaly: Anomaly = { kind: closer.kind, steps };
       if (closer.kind === 'realtime') anomaly.detail = `${realTimeOf(steps)}-realtime`;
       found.add(anomaly, components.get(closer.kind)!.size);
     }
   }
+}
+
+/**
+ * Real time is transitive, but the graph holds only a reduction of it, so a real-time cycle
+ * found there may take many steps that one rt edge covers. The shortest cycle over the same
+ * transactions, using the cycle's own edges and any rt edge between them.
+ */
+function shortcutRealTime(steps: CycleStep[], rtBefore: (a: number, b: number) => EdgeReason | undefined): CycleStep[] {
+  const k = steps.length;
+  if (k > 200) return steps;
+  const next = (i: number): number[] => {
+    const out = [(i + 1) % k];
+    for (let j = 0; j < k; j++) if (j !== i && j !== (i + 1) % k && rtBefore(steps[i]!.txn, steps[j]!.txn) !== undefined) out.push(j);
+    return out;
+  };
+  let best: number[] = steps.map((_, i) => i);
+  for (let s = 0; s < k; s++) {
+    const parent = new Map<number, number>([[s, -1]]);
+    let frontier = [s];
+    let closedBy = -1;
+    for (let depth = 1; frontier.length > 0 && closedBy === -1 && depth < best.length; depth++) {
+      const following: number[] = [];
+      for (const i of frontier) {
+        for (const j of next(i)) {
+          if (j === s) {
+            closedBy = i;
+            break;
+          }
+          if (parent.has(j)) continue;
+          parent.set(j, i);
+          following.push(j);
+        }
+        if (closedBy !== -1) break;
+      }
+      frontier = following;
+    }
+    if (closedBy === -1) continue;
+    const cycle: number[] = [];
+    for (let v = closedBy; v !== -1; v = parent.get(v)!) cycle.push(v);
+    if (cycle.length < best.length) best = cycle.reverse();
+  }
+  return best.map((p, i) => {
+    const q = best[(i + 1) % best.length]!;
+    const edge = q === (p + 1) % k ? steps[p]!.edge : rtBefore(steps[p]!.txn, steps[q]!.txn)!;
+    return { txn: steps[p]!.txn, edge };
+  });
 }
 
 /** The class a real-time cycle's other edges would give it. */

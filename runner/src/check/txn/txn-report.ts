@@ -31,8 +31,8 @@ const KIND_TITLES: Record<AnomalyKind, string> = {
 
 /** A list for a report: short lists whole, long ones by their last elements. */
 export function showList(list: readonly string[]): string {
-  if (list.length <= 6) return `[${list.join(',')}]`;
-  return `[…${list.length - 4} earlier,${list.slice(-4).join(',')}]`;
+  if (list.length <= 5) return `[${list.join(',')}]`;
+  return `[…${list.length - 3} earlier,${list.slice(-3).join(',')}]`;
 }
 
 function showOp(op: TxnHistoryOp): string {
@@ -62,12 +62,15 @@ export function txnName(h: TxnHistory, txn: number): string {
   return `#${h.lines[txn] ?? txn + 1}`;
 }
 
-export function describeTxn(h: TxnHistory, txn: number, options: TxnReportOptions): string {
+/** A transaction on one line; with `keys`, only its operations on those keys (the others counted). */
+export function describeTxn(h: TxnHistory, txn: number, options: TxnReportOptions, keys?: ReadonlySet<string>): string {
   const t = h.txns[txn]!;
   const maxOps = options.maxOps ?? 8;
   const when = `[${time(t.call, options.timeUnit)} .. ${time(t.ret, options.timeUnit)}]`;
   const outcome = t.outcome === 'committed' ? 'committed' : `${t.outcome}${t.reason === undefined ? '' : ` (${t.reason})`}`;
-  const ops = t.ops.slice(0, maxOps).map(showOp).join('; ') + (t.ops.length > maxOps ? `; … ${t.ops.length - maxOps} more` : '');
+  const shown = keys === undefined ? t.ops : t.ops.filter((op) => keys.has(op.key));
+  const hidden = t.ops.length - Math.min(shown.length, maxOps);
+  const ops = shown.slice(0, maxOps).map(showOp).join('; ') + (hidden > 0 ? `${shown.length > 0 ? '; ' : ''}(+${hidden} other op${hidden === 1 ? '' : 's'})` : '');
   return `${txnName(h, txn).padEnd(7)} client ${String(t.client).padEnd(3)} ${when.padEnd(24)} ${outcome}: ${ops}`;
 }
 
@@ -94,9 +97,11 @@ function describeEdge(h: TxnHistory, from: number, to: number, e: EdgeReason): s
 
 function cycleLines(h: TxnHistory, steps: CycleStep[], options: TxnReportOptions): string[] {
   const lines: string[] = [];
+  const keyOf = (e: EdgeReason): string[] => (e.type === 'rt' ? [] : [e.key]);
   steps.forEach((s, i) => {
     const next = steps[(i + 1) % steps.length]!.txn;
-    lines.push(`    ${describeTxn(h, s.txn, options)}`);
+    const incoming = steps[(i + steps.length - 1) % steps.length]!.edge;
+    lines.push(`    ${describeTxn(h, s.txn, options, new Set([...keyOf(incoming), ...keyOf(s.edge)]))}`);
     lines.push(`        --> ${describeEdge(h, s.txn, next, s.edge)}`);
   });
   lines.push(`    (back to ${txnName(h, steps[0]!.txn)})`);
@@ -105,6 +110,7 @@ function cycleLines(h: TxnHistory, steps: CycleStep[], options: TxnReportOptions
 
 function anomalyLines(h: TxnHistory, a: Anomaly, options: TxnReportOptions): string[] {
   const n = (t: number): string => txnName(h, t);
+  const on = (t: number, key: string): string => `    ${describeTxn(h, t, options, new Set([key]))}`;
   switch (a.kind) {
     case 'G0':
     case 'G1c':
@@ -116,27 +122,27 @@ function anomalyLines(h: TxnHistory, a: Anomaly, options: TxnReportOptions): str
     }
     case 'G1a': {
       const reason = h.txns[a.writer]!.reason;
-      return [`   ${n(a.reader)} read ${a.elem} in ${a.key}, appended by ${n(a.writer)}, which aborted${reason === undefined ? '' : ` (${reason})`}`, `    ${describeTxn(h, a.reader, options)}`, `    ${describeTxn(h, a.writer, options)}`];
+      return [`   ${n(a.reader)} read ${a.elem} in ${a.key}, appended by ${n(a.writer)}, which aborted${reason === undefined ? '' : ` (${reason})`}`, on(a.reader, a.key), on(a.writer, a.key)];
     }
     case 'G1b':
       return [
         `   ${n(a.reader)} read ${a.key} ending at ${a.elem}, but ${n(a.writer)} appended ${a.elem} and then ${a.finalElem} to ${a.key}`,
-        `    ${describeTxn(h, a.reader, options)}`,
-        `    ${describeTxn(h, a.writer, options)}`,
+        on(a.reader, a.key),
+        on(a.writer, a.key),
       ];
     case 'internal':
-      return [`   ${n(a.txn)} read ${a.key} = ${showList(a.read)}: ${a.problem}`, `    ${describeTxn(h, a.txn, options)}`];
+      return [`   ${n(a.txn)} read ${a.key} = ${showList(a.read)}: ${a.problem}`, on(a.txn, a.key)];
     case 'non-atomic':
       return [
         `   in ${a.key}'s version order ${n(a.writer)}'s ${a.elem} is next to ${a.neighbour ?? 'the start'}, not to its own ${a.expected ?? 'nothing'}`,
-        `    ${describeTxn(h, a.writer, options)}`,
+        on(a.writer, a.key),
       ];
     case 'incompatible-order':
-      return [`   ${n(a.a)} read ${a.key} = ${showList(a.aRead)} and ${n(a.b)} read ${showList(a.bRead)}`, `    ${describeTxn(h, a.a, options)}`, `    ${describeTxn(h, a.b, options)}`];
+      return [`   ${n(a.a)} read ${a.key} = ${showList(a.aRead)} and ${n(a.b)} read ${showList(a.bRead)}`, on(a.a, a.key), on(a.b, a.key)];
     case 'duplicate':
-      return [`   ${n(a.txn)} read ${a.key} = ${showList(a.read)}, with ${a.elem} twice`, `    ${describeTxn(h, a.txn, options)}`];
+      return [`   ${n(a.txn)} read ${a.key} = ${showList(a.read)}, with ${a.elem} twice`, on(a.txn, a.key)];
     case 'garbage':
-      return [`   ${n(a.txn)} read ${a.key} = ${showList(a.read)}, with ${a.elem}, which no transaction appended to ${a.key}`, `    ${describeTxn(h, a.txn, options)}`];
+      return [`   ${n(a.txn)} read ${a.key} = ${showList(a.read)}, with ${a.elem}, which no transaction appended to ${a.key}`, on(a.txn, a.key)];
   }
 }
 
