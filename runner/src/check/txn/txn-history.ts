@@ -27,6 +27,7 @@
  * Blank lines are skipped. Timestamps are numbers in one unit (the fuzzer writes microseconds).
  */
 import * as fs from 'node:fs';
+import { type Json, isJsonObject as isObject, parseJsonObjectLine } from '../history';
 
 export type TxnOutcome = 'committed' | 'aborted' | 'unknown';
 
@@ -59,12 +60,6 @@ export interface TxnHistory {
   bank?: BankSpec;
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-function isObject(v: Json | undefined): v is { [k: string]: Json } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export class TxnHistoryError extends Error {
   constructor(
     readonly file: string,
@@ -79,12 +74,8 @@ export class TxnHistoryError extends Error {
 export function isTxnHistoryText(text: string): boolean {
   for (const line of text.split('\n', 1000)) {
     if (line.trim() === '') continue;
-    try {
-      const v = JSON.parse(line) as Json;
-      return isObject(v) && ('ops' in v || 'bank' in v);
-    } catch {
-      return false;
-    }
+    const p = parseJsonObjectLine(line);
+    return p.ok && ('ops' in p.value || 'bank' in p.value);
   }
   return false;
 }
@@ -138,14 +129,9 @@ function parseOp(o: Json, committed: boolean): Parsed<TxnHistoryOp> {
 
 /** Parse one transaction line. Every problem is named, for a message with the line number. */
 export function parseTxnLine(line: string): Parsed<TxnRecord> {
-  let parsed: Json;
-  try {
-    parsed = JSON.parse(line) as Json;
-  } catch (err) {
-    return { ok: false, message: `not JSON (${(err as Error).message})` };
-  }
-  if (!isObject(parsed)) return { ok: false, message: 'not a JSON object' };
-  const o = parsed;
+  const parsed = parseJsonObjectLine(line);
+  if (!parsed.ok) return parsed;
+  const o = parsed.value;
   const fail = (message: string): Parsed<TxnRecord> => ({ ok: false, message });
   if ('op' in o) return fail('a single-operation record ("op") in a transactional history');
   const client = o['client'];
@@ -198,14 +184,9 @@ export function parseTxnHistoryText(text: string, file: string): TxnHistory {
     if (line.trim() === '') continue;
     const lineNo = i + 1;
     if (history.txns.length === 0 && history.bank === undefined && line.includes('"bank"')) {
-      let header: Json = null;
-      try {
-        header = JSON.parse(line) as Json;
-      } catch {
-        // Not JSON: the transaction parser below names the problem.
-      }
-      if (isObject(header) && 'bank' in header) {
-        const b = parseBank(header);
+      const header = parseJsonObjectLine(line);
+      if (header.ok && 'bank' in header.value) {
+        const b = parseBank(header.value);
         if (!b.ok) throw new TxnHistoryError(file, lineNo, b.message);
         history.bank = b.value;
         continue;
