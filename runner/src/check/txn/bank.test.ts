@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bankWorkloadProblem, checkBank } from './bank';
+import { checkListAppend } from './list-append';
 import { type BankSpec, type TxnRecord, txnHistory } from './txn-history';
 import { formatBankReport } from './txn-report';
 import { incr, read, txn, withOutcome } from '../../testing/txn-builders';
@@ -27,6 +28,16 @@ describe('bank invariant', () => {
     const r = checkBank(h, spec);
     assert.deepEqual(r, { fullReads: 2, violations: [], violationCount: 0 });
     assert.deepEqual(formatBankReport(r, h, spec.total, { timeUnit: '' }), ['Bank invariant: 2 committed full reads, each adds up to 100']);
+  });
+
+  test('accounts are not list keys, even one only read: the list-append check leaves them alone', () => {
+    const h = txnHistory([txn(0, 0, 10, incr('a', -30), incr('b', 30)), txn(1, 20, 30, read('a', '70'), read('b', '30'), read('c', '0'))], spec);
+    const r = checkListAppend(h);
+    assert.equal(r.verdict, 'PASSED', JSON.stringify(r.anomalies));
+    assert.equal(r.stats.listKeys, 0);
+    assert.equal(r.stats.otherKeys, 3);
+    // Without the bank header, c's 0 is an element nobody appended.
+    assert.equal(checkListAppend(txnHistory(h.txns)).verdict, 'FAILED');
   });
 
   test('a read that sees half a transfer is reported with its balances', () => {

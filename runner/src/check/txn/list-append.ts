@@ -27,8 +27,8 @@
  * from the last seen element's writer and an rw edge from every transaction that read the
  * whole seen list (a read after it that misses it is a violation).
  *
- * Only keys that no PUT, SWAP, DELETE or INCR touches are list keys; the others are counted
- * and left alone (the bank checker judges INCR transfers).
+ * Only keys that no PUT, SWAP, DELETE or INCR touches, and no bank account, are list keys;
+ * the others are counted and left alone (the bank checker judges INCR transfers).
  */
 import { Graph, type EdgeType, RT, RW, WR, WW, mask } from './graph';
 import type { TxnHistory, TxnRecord } from './txn-history';
@@ -73,7 +73,7 @@ export interface TxnCheckStats {
   /** Unknown-outcome transactions that a committed read shows committed. */
   unknownSeen: number;
   listKeys: number;
-  /** Keys written by PUT, SWAP, DELETE or INCR, which this checker leaves alone. */
+  /** Bank accounts and keys written by PUT, SWAP, DELETE or INCR, which this checker leaves alone. */
   otherKeys: number;
   edges: { ww: number; wr: number; rw: number; rt: number };
 }
@@ -138,7 +138,8 @@ export function checkListAppend(h: TxnHistory, options: ListAppendOptions = {}):
   const txns = h.txns;
 
   // Keys, and every append: element -> its writer, per key.
-  const otherKeys = new Set<string>();
+  // A bank's accounts hold integers even where only read (their money was put there before the history).
+  const otherKeys = new Set<string>(h.bank?.accounts ?? []);
   const touched = new Set<string>();
   const appendsOf: Array<Map<string, string[]>> = [];
   const writers = new Map<string, Map<string, Writer>>();

@@ -180,7 +180,7 @@ function isCycle(kind: AnomalyKind): boolean {
 export function txnSummaryLine(result: TxnCheckResult, elapsedMs: number): string {
   const s = result.stats;
   const e = s.edges;
-  const others = s.otherKeys > 0 ? ` (+ ${s.otherKeys} keys written otherwise, not list-checked)` : '';
+  const others = s.otherKeys > 0 ? ` (+ ${s.otherKeys} keys not list-checked: bank accounts, or written by PUT, SWAP, DELETE or INCR)` : '';
   return (
     `Checked ${s.txns} transactions (${s.committed} committed, ${s.aborted} aborted, ${s.unknown} unknown of which ${s.unknownSeen} seen committed) ` +
     `on ${s.listKeys} list keys${others} in ${(elapsedMs / 1000).toFixed(2)} s (edges: ww ${e.ww}, wr ${e.wr}, rw ${e.rw}, rt ${e.rt})`
