@@ -203,3 +203,29 @@ describe('list-append checker: witnesses are short', () => {
     assert.deepEqual(a.steps.find((s) => s.edge.type === 'rt')?.edge, { type: 'rt', ret: 10, call: 500 });
   });
 });
+
+describe('list-append checker: appends no read saw', () => {
+  test('many reads of an empty list beside many concurrent appends nobody saw: PASSED with one rw edge per read, not reads x appends', () => {
+    const txns: TxnRecord[] = [];
+    for (let i = 0; i < 50; i++) txns.push(txn(i, 0, 100, read('x', null)));
+    for (let i = 0; i < 50; i++) txns.push(txn(100 + i, 0, 100, append('x', String(i))));
+    const r = check(...txns);
+    assert.equal(r.verdict, 'PASSED', JSON.stringify(r.anomalies));
+    assert.equal(r.stats.edges.rw, 50);
+  });
+
+  test('a read after two committed appends nobody else saw misses both: the witness names the append it missed', () => {
+    const r = check(txn(0, 0, 10, append('x', '1')), txn(1, 0, 10, append('x', '2')), txn(2, 20, 30, read('x', null)));
+    const a = only(r, 'realtime');
+    assert.equal(a.steps.length, 2);
+    const rw = a.steps.find((s) => s.edge.type === 'rw');
+    assert.equal(rw?.txn, 2);
+    assert.ok(rw?.edge.type === 'rw' && ['1', '2'].includes(rw.edge.next), JSON.stringify(rw));
+  });
+
+  test('two transactions that each read the whole list and append unseen: a cycle of two rw edges', () => {
+    const r = check(txn(0, 0, 10, read('x', null), append('x', '1')), txn(1, 0, 10, read('x', null), append('x', '2')), txn(2, 0, 10, append('x', '3')));
+    assert.deepEqual(kinds(r), ['G2']);
+    assert.deepEqual(cycleOf(only(r, 'G2')).sort(), ['0-rw', '1-rw']);
+  });
+});

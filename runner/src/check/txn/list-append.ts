@@ -90,7 +90,8 @@ export interface TxnCheckResult {
 }
 
 export interface ListAppendOptions {
-  /** Stop with UNKNOWN past this many dependency edges (bounds memory on pathological input). */
+  /** Stop with UNKNOWN past this many dependency edges (default 4 million, some 400 MB; a history
+   * has about 10 per transaction, but reads that miss many unseen appends multiply them). */
   maxEdges?: number;
   maxPerKind?: number;
   /** Candidate edges tried per cycle class when looking for the shortest witness. */
@@ -133,7 +134,7 @@ class Findings {
 }
 
 export function checkListAppend(h: TxnHistory, options: ListAppendOptions = {}): TxnCheckResult {
-  const maxEdges = options.maxEdges ?? 20_000_000;
+  const maxEdges = options.maxEdges ?? 4_000_000;
   const found = new Findings(options.maxPerKind ?? 5);
   const txns = h.txns;
 
@@ -193,7 +194,9 @@ export function checkListAppend(h: TxnHistory, options: ListAppendOptions = {}):
     }
   }
 
-  const graph = new Graph(txns.length);
+  // Beyond the transactions' nodes, one junction per list key at most (see below).
+  const graph = new Graph(txns.length + [...touched].filter(isListKey).length);
+  let junctions = 0;
   const reasons: EdgeReason[] = [];
   const addEdge = (from: number, to: number, reason: EdgeReason): void => {
     if (from === to) return;
@@ -248,6 +251,11 @@ export function checkListAppend(h: TxnHistory, options: ListAppendOptions = {}):
       const lw = writerNode(key, order[lastSeen]!);
       for (const u of unseen) addEdge(lw, u.txn, { type: 'ww', key, prev: order[lastSeen]!, next: u.elem, unseen: true });
     }
+    // Every reader of the whole seen list precedes every unseen append. With several unseen
+    // appends, pure readers reach them through one junction node (R -rw-> J -> U) instead of
+    // readers x appends edges; a reader that is itself an unseen writer cannot (J -> itself).
+    const unseenTxns = new Set(unseen.map((u) => u.txn));
+    let junction = -1;
     for (const r of keyReads) {
       if (r.baseLen > 0) {
         const last = r.list[r.baseLen - 1]!;
@@ -259,6 +267,12 @@ export function checkListAppend(h: TxnHistory, options: ListAppendOptions = {}):
         const next = order[r.baseLen]!;
         const w = writerNode(key, next);
         if (w !== -1) addEdge(r.txn, w, { type: 'rw', key, last, next, unseen: false });
+      } else if (unseen.length >= 2 && !unseenTxns.has(r.txn)) {
+        if (junction === -1) {
+          junction = txns.length + junctions++;
+          for (const u of unseen) addEdge(junction, u.txn, { type: 'ww', key, prev: '', next: u.elem, unseen: true });
+        }
+        addEdge(r.txn, junction, { type: 'rw', key, last, next: '', unseen: true });
       } else {
         for (const u of unseen) addEdge(r.txn, u.txn, { type: 'rw', key, last, next: u.elem, unseen: true });
       }
@@ -282,14 +296,17 @@ export function checkListAppend(h: TxnHistory, options: ListAppendOptions = {}):
     otherKeys: otherKeys.size,
     edges: { ww: 0, wr: 0, rw: 0, rt: 0 },
   };
-  for (const t of graph.type) stats.edges[TYPE_NAMES[t]]++;
+  // A junction's edges count once, as the rw edges into it.
+  graph.type.forEach((t, e) => {
+    if (graph.from[e]! < txns.length) stats.edges[TYPE_NAMES[t]]++;
+  });
 
   const rtBefore = (a: number, b: number): EdgeReason | undefined => {
     const ta = txns[a]!;
     const tb = txns[b]!;
     return ta.outcome === 'committed' && ta.ret !== null && ta.ret < tb.call ? { type: 'rt', ret: ta.ret, call: tb.call } : undefined;
   };
-  if (undecided === undefined) findCycles(graph, reasons, found, options.cycleCandidates ?? 64, rtBefore);
+  if (undecided === undefined) findCycles(graph, reasons, found, options.cycleCandidates ?? 64, rtBefore, txns.length);
   const failed = found.anomalies.length > 0;
   const result: TxnCheckResult = {
     verdict: failed ? 'FAILED' : undecided !== undefined ? 'UNKNOWN' : 'PASSED',
@@ -428,7 +445,14 @@ interface CycleClass {
  * b -> a. An rw edge closed by ww and wr edges alone makes a G-single; one that needs
  * another rw edge, a G2.
  */
-function findCycles(graph: Graph, reasons: EdgeReason[], found: Findings, candidates: number, rtBefore: (a: number, b: number) => EdgeReason | undefined): void {
+function findCycles(
+  graph: Graph,
+  reasons: EdgeReason[],
+  found: Findings,
+  candidates: number,
+  rtBefore: (a: number, b: number) => EdgeReason | undefined,
+  txnCount: number,
+): void {
   const ww = graph.components(mask(WW));
   const wwr = graph.components(mask(WW, WR));
   const full = graph.components(mask(WW, WR, RW));
@@ -470,13 +494,29 @@ function findCycles(graph: Graph, reasons: EdgeReason[], found: Findings, candid
     for (const closer of c.closers) {
       const cycle = best.get(closer.kind);
       if (cycle === undefined) continue;
-      let steps = cycle.map((e) => ({ txn: graph.from[e]!, edge: reasons[e]! }));
+      let steps = cycleSteps(cycle, graph, reasons, txnCount);
       if (closer.kind === 'realtime') steps = shortcutRealTime(steps, rtBefore);
       const anomaly: Anomaly = { kind: closer.kind, steps };
       if (closer.kind === 'realtime') anomaly.detail = `${realTimeOf(steps)}-realtime`;
       found.add(anomaly, components.get(closer.kind)!.size);
     }
   }
+}
+
+/** The cycle's transactions and edges, a path through a junction (R -rw-> J -> U) told as R's rw edge to U. */
+function cycleSteps(cycle: number[], graph: Graph, reasons: EdgeReason[], txnCount: number): CycleStep[] {
+  const steps: CycleStep[] = [];
+  for (let i = 0; i < cycle.length; i++) {
+    const e = cycle[i]!;
+    const edge = reasons[e]!;
+    const out = cycle[i + 1];
+    if (graph.to[e]! >= txnCount && out !== undefined && edge.type === 'rw') {
+      const via = reasons[out]!;
+      steps.push({ txn: graph.from[e]!, edge: { ...edge, next: via.type === 'ww' ? via.next : '' } });
+      i++;
+    } else steps.push({ txn: graph.from[e]!, edge });
+  }
+  return steps;
 }
 
 /**
