@@ -229,3 +229,22 @@ describe('list-append checker: appends no read saw', () => {
     assert.deepEqual(cycleOf(only(r, 'G2')).sort(), ['0-rw', '1-rw']);
   });
 });
+
+describe('list-append checker: bounded witness search', () => {
+  test('rw edges that only a second rw edge can close do not use up the tries of the G-single search', () => {
+    const r = checkListAppend(
+      txnHistory([
+        // Write skew on a and b (G2), whose rw edges come first...
+        txn(0, 0, 50, read('a', null), append('b', '1')),
+        txn(1, 0, 50, read('b', null), append('a', '2')),
+        txn(2, 60, 70, read('a', '2'), read('b', '1')),
+        // ... and a lost update on x (G-single).
+        txn(3, 0, 50, read('x', null), append('x', '3')),
+        txn(4, 0, 50, read('x', null), append('x', '4')),
+        txn(5, 60, 70, read('x', '3,4')),
+      ]),
+      { cycleCandidates: 2 },
+    );
+    assert.deepEqual(kinds(r), ['G-single', 'G2']);
+  });
+});

@@ -460,20 +460,24 @@ function findCycles(
   const classes: CycleClass[] = [
     { type: WW, comp: ww, closers: [{ kind: 'G0', pathMask: mask(WW) }] },
     { type: WR, comp: wwr, closers: [{ kind: 'G1c', pathMask: mask(WW, WR) }] },
+    // Tarjan numbers components sinks first, so a ww/wr path b -> a needs wwr[a] <= wwr[b]:
+    // the other rw edges can only be closed with more rw edges, and do not crowd out the first.
     {
       type: RW,
       comp: full,
+      also: (a, b) => wwr[a]! <= wwr[b]!,
       closers: [
         { kind: 'G-single', pathMask: mask(WW, WR) },
         { kind: 'G2', pathMask: mask(WW, WR, RW) },
       ],
     },
+    { type: RW, comp: full, also: (a, b) => wwr[a]! > wwr[b]!, closers: [{ kind: 'G2', pathMask: mask(WW, WR, RW) }] },
     // Only rt edges between components that have no cycle of their own: the cycle needs real time.
     { type: RT, comp: all, also: (a, b) => full[a] !== full[b], closers: [{ kind: 'realtime', pathMask: mask(WW, WR, RW, RT) }] },
   ];
+  const best = new Map<CycleKind, number[]>();
+  const components = new Map<CycleKind, Set<number>>();
   for (const c of classes) {
-    const best = new Map<CycleKind, number[]>();
-    const components = new Map<CycleKind, Set<number>>();
     let tried = 0;
     for (let e = 0; e < graph.edgeCount && tried < candidates; e++) {
       const a = graph.from[e]!;
@@ -491,15 +495,15 @@ function findCycles(
         break;
       }
     }
-    for (const closer of c.closers) {
-      const cycle = best.get(closer.kind);
-      if (cycle === undefined) continue;
-      let steps = cycleSteps(cycle, graph, reasons, txnCount);
-      if (closer.kind === 'realtime') steps = shortcutRealTime(steps, rtBefore);
-      const anomaly: Anomaly = { kind: closer.kind, steps };
-      if (closer.kind === 'realtime') anomaly.detail = `${realTimeOf(steps)}-realtime`;
-      found.add(anomaly, components.get(closer.kind)!.size);
-    }
+  }
+  for (const kind of ['G0', 'G1c', 'G-single', 'G2', 'realtime'] as const) {
+    const cycle = best.get(kind);
+    if (cycle === undefined) continue;
+    let steps = cycleSteps(cycle, graph, reasons, txnCount);
+    if (kind === 'realtime') steps = shortcutRealTime(steps, rtBefore);
+    const anomaly: Anomaly = { kind, steps };
+    if (kind === 'realtime') anomaly.detail = `${realTimeOf(steps)}-realtime`;
+    found.add(anomaly, components.get(kind)!.size);
   }
 }
 
