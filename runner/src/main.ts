@@ -122,7 +122,7 @@ async function main(): Promise<number> {
     )
     .command(
       'check <file>',
-      're-check a saved history (JSON lines) for linearizability; exit 0 PASSED, 1 FAILED, 3 UNKNOWN, 2 unreadable file',
+      're-check a saved history (JSON lines) for linearizability, or a transactional one for strict serializability; exit 0 PASSED, 1 FAILED, 3 UNKNOWN, 2 unreadable file',
       (y) =>
         y
           .positional('file', { type: 'string', demandOption: true, describe: 'the history file' })

@@ -85,3 +85,48 @@ describe('runner fuzz: the check at the end', () => {
     assert.match(r.stdout, /the checker left 2 key\(s\) undecided/);
   });
 });
+
+describe('runner check: transactional histories', () => {
+  const write = (name: string, lines: string[]): string => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, lines.join('\n') + '\n');
+    return f;
+  };
+  const t = (client: number, call: number, ret: number, ops: object[]): string => JSON.stringify({ client, call, ret, outcome: 'committed', ops });
+
+  test('a strictly serializable history: PASSED, exit 0, the same verdict line format', async () => {
+    const f = write('txn-ok.jsonl', [t(0, 0, 10, [{ op: 'APPEND', key: 'x', elem: '1' }]), t(1, 20, 30, [{ op: 'GET', key: 'x', result: '1' }])]);
+    const r = await runRunner(['check', f]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Checked 2 transactions \(2 committed, 0 aborted, 0 unknown of which 0 seen committed\) on 1 list keys/m);
+    assert.equal(r.stdout.trim().split('\n').pop(), 'Strict serializability check: PASSED');
+  });
+
+  test('a stale read after a committed append: FAILED, exit 1, with the cycle', async () => {
+    const f = write('txn-stale.jsonl', [t(0, 0, 10, [{ op: 'APPEND', key: 'x', elem: '1' }]), t(1, 20, 30, [{ op: 'GET', key: 'x', result: null }]), t(1, 40, 50, [{ op: 'GET', key: 'x', result: '1' }])]);
+    const r = await runRunner(['check', f, '--time-unit', 'us']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /real-time violation/);
+    assert.match(r.stdout, /rt: #1 answered committed \(at 10\) before #2 was called \(at 20\)/);
+    assert.equal(r.stdout.trim().split('\n').pop(), 'Strict serializability check: FAILED');
+  });
+
+  test('a bank history whose read sees half a transfer: FAILED, exit 1', async () => {
+    const f = write('txn-bank.jsonl', [
+      JSON.stringify({ bank: { accounts: ['a', 'b'], total: 10 } }),
+      t(0, 0, 10, [{ op: 'INCR', key: 'a', delta: -3 }, { op: 'INCR', key: 'b', delta: 3 }]),
+      t(1, 20, 30, [{ op: 'GET', key: 'a', result: '7' }, { op: 'GET', key: 'b', result: null }]),
+    ]);
+    const r = await runRunner(['check', f]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /Bank invariant violated: 1 of 1 committed full reads do not add up to 10/);
+  });
+
+  test('a malformed transaction line: a clear error naming the line, exit 2', async () => {
+    const f = write('txn-bad.jsonl', [t(0, 0, 10, [{ op: 'APPEND', key: 'x', elem: '1' }]), '{"client": 1, "call": 1, "ret": 2, "outcome": "committed", "ops": [{"op": "GET", "key": "x"}]}']);
+    const r = await runRunner(['check', f]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /txn-bad\.jsonl:2: operation 1: a committed GET needs its "result"/);
+    assert.equal(r.stdout.trim().split('\n').pop(), 'Strict serializability check: UNKNOWN');
+  });
+});

@@ -1,12 +1,16 @@
 /**
  * `runner check <history.jsonl> [--html page.html]`: re-check a saved history (and draw it);
- * exit 0 PASSED, 1 FAILED, 3 UNKNOWN, 2 unreadable file or bad arguments.
+ * exit 0 PASSED, 1 FAILED, 3 UNKNOWN, 2 unreadable file or bad arguments. A history of
+ * transactions (its first record has `ops`, see txn/txn-history.ts) is checked for strict
+ * serializability instead of linearizability, with the same verdicts and exit codes.
  */
+import * as fs from 'node:fs';
 import { pageFileProblem, writeCheckPage } from './check-page-file';
-import { HistoryFormatError, type HistoryOp, readHistoryFile } from './history';
+import { HistoryFormatError, type HistoryOp, parseHistoryText } from './history';
 import { formatCheckReport } from './report';
 import { runTimedCheck } from './timed-check';
-import { colour, heading } from '../terminal';
+import { TXN_VERDICT_HEADING, runTxnCheck, verdictLine } from './txn/txn-check';
+import { isTxnHistoryText } from './txn/txn-history';
 
 export interface CheckCommandOptions {
   timeoutMs: number;
@@ -22,13 +26,30 @@ export function runCheck(file: string, options: CheckCommandOptions): number {
     console.error(`error: ${problem} (see --help)`);
     return 2;
   }
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    console.error(`error: cannot read ${file}: ${(err as Error).message}`);
+    console.log(verdictLine('Linearizability check:', 'UNKNOWN'));
+    return 2;
+  }
+  if (isTxnHistoryText(text)) {
+    if (options.htmlFile !== undefined) {
+      console.error('error: --html draws single-operation histories only; this one holds transactions');
+      return 2;
+    }
+    const verdict = runTxnCheck(text, file, { timeUnit: options.timeUnit });
+    console.log(verdictLine(TXN_VERDICT_HEADING, verdict ?? 'UNKNOWN'));
+    return verdict === undefined ? 2 : verdictExitCode(verdict);
+  }
   let history: HistoryOp[];
   try {
-    history = readHistoryFile(file);
+    history = parseHistoryText(text, file);
   } catch (err) {
-    const message = err instanceof HistoryFormatError ? `malformed history: ${err.message}` : `cannot read ${file}: ${(err as Error).message}`;
-    console.error(`error: ${message}`);
-    console.log(`${heading('Linearizability check:')} ${colour.yellow('UNKNOWN')}`);
+    if (!(err instanceof HistoryFormatError)) throw err;
+    console.error(`error: malformed history: ${err.message}`);
+    console.log(verdictLine('Linearizability check:', 'UNKNOWN'));
     return 2;
   }
   const { result, elapsedMs } = runTimedCheck(history, {
@@ -46,8 +67,7 @@ export function runCheck(file: string, options: CheckCommandOptions): number {
     else console.error(`error: ${failure}`);
     pageFailed = failure !== undefined;
   }
-  const word = result.verdict === 'PASSED' ? colour.green('PASSED') : result.verdict === 'FAILED' ? colour.red('FAILED') : colour.yellow('UNKNOWN');
-  console.log(`${heading('Linearizability check:')} ${word}`);
+  console.log(verdictLine('Linearizability check:', result.verdict));
   return pageFailed ? 2 : verdictExitCode(result.verdict);
 }
 

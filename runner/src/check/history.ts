@@ -17,22 +17,29 @@ export type HistoryOp =
 
 export type ParseResult = { ok: true; op: HistoryOp } | { ok: false; message: string };
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type JsonObject = { [k: string]: Json };
 
-function isObject(v: Json): v is { [k: string]: Json } {
+export function isJsonObject(v: Json | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Parse one line of a history file. Every problem is named, for a message with the line number. */
-export function parseHistoryLine(line: string): ParseResult {
+/** A history line as a JSON object, or what is wrong with it. */
+export function parseJsonObjectLine(line: string): { ok: true; value: JsonObject } | { ok: false; message: string } {
   let parsed: Json;
   try {
     parsed = JSON.parse(line) as Json;
   } catch (err) {
     return { ok: false, message: `not JSON (${(err as Error).message})` };
   }
-  if (!isObject(parsed)) return { ok: false, message: 'not a JSON object' };
-  const o = parsed;
+  return isJsonObject(parsed) ? { ok: true, value: parsed } : { ok: false, message: 'not a JSON object' };
+}
+
+/** Parse one line of a history file. Every problem is named, for a message with the line number. */
+export function parseHistoryLine(line: string): ParseResult {
+  const parsed = parseJsonObjectLine(line);
+  if (!parsed.ok) return parsed;
+  const o = parsed.value;
   const fail = (message: string): ParseResult => ({ ok: false, message });
   const client = o['client'];
   if (typeof client !== 'number' || !Number.isInteger(client)) return fail('"client" must be an integer');
