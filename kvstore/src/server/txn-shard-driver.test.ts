@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TxnOp } from '../kv/txn-op';
-import { type TxnCoreSummary, type TxnReady, type TxnShardCore, emptyReady } from '../txn/core-interface';
+import { type TxnCoreSummary, type TxnReady, type TxnShardCore, emptyReady, readyHasOutput } from '../txn/core-interface';
 import type { TxnLogEntry } from '../txn/log-entry';
 import type { FromManager, PeerMessage, ToManager } from '../txn/messages';
 import type { ShardId } from '../txn/types';
@@ -35,8 +35,7 @@ class ScriptedCore implements TxnShardCore {
     return { epoch: 3, coordinating: this.inputs.filter((i) => i.startsWith('request')).length, committing: 0, oldestTicks: 0, lockHolders: 0, parkedReads: 0 };
   }
   hasReady(): boolean {
-    const o = this.out;
-    return o.propose.length + o.messages.length + o.toManager.length + o.replies.length > 0;
+    return readyHasOutput(this.out);
   }
   ready(): TxnReady {
     const o = this.out;

@@ -78,6 +78,23 @@ export function emptyReady(): TxnReady {
   return { propose: [], messages: [], toManager: [], replies: [] };
 }
 
+export function readyHasOutput(r: TxnReady): boolean {
+  return r.propose.length + r.messages.length + r.toManager.length + r.replies.length > 0;
+}
+
+/** The coordinator part of a summary: how many transactions, how many past their commit point, the oldest's age. */
+export function coordinatorSummary(txns: Iterable<{ began: number; committing: boolean }>, now: number): Pick<TxnCoreSummary, 'coordinating' | 'committing' | 'oldestTicks'> {
+  let coordinating = 0;
+  let committing = 0;
+  let oldest = now;
+  for (const t of txns) {
+    coordinating++;
+    if (t.committing) committing++;
+    oldest = Math.min(oldest, t.began);
+  }
+  return { coordinating, committing, oldestTicks: now - oldest };
+}
+
 /** What both cores are built with (next to the shard's state machine). */
 export interface TxnCoreConfig {
   shard: ShardId;

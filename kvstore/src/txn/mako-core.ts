@@ -29,7 +29,7 @@
  */
 import { BarrierRule } from './barrier-watermark';
 import { epochReadRule, type ReadRule } from './epoch-read-rules';
-import { emptyReady, type TxnCoreConfig, type TxnCoreSummary, type TxnReady, type TxnShardCore, txnIdPrefix } from './core-interface';
+import { emptyReady, type TxnCoreConfig, type TxnCoreSummary, type TxnReady, type TxnShardCore, coordinatorSummary, readyHasOutput, txnIdPrefix } from './core-interface';
 import { executeOps, keysToRead } from './execute';
 import type { InstalledTxn, TxnLogEntry } from './log-entry';
 import type { FromManager, PeerMessage, ReadCheck, ReadResult, ShardWatermark } from './messages';
@@ -191,8 +191,7 @@ export class MakoShardCore implements TxnShardCore {
   }
 
   hasReady(): boolean {
-    const o = this.out;
-    return o.propose.length + o.messages.length + o.toManager.length + o.replies.length > 0;
+    return readyHasOutput(this.out);
   }
 
   ready(): TxnReady {
@@ -202,13 +201,8 @@ export class MakoShardCore implements TxnShardCore {
   }
 
   summary(): TxnCoreSummary {
-    let committing = 0;
-    let oldest = this.ticks;
-    for (const t of this.coord.values()) {
-      if (t.phase === 'installing' || t.phase === 'waiting') committing++;
-      oldest = Math.min(oldest, t.began);
-    }
-    return { epoch: this.epoch, coordinating: this.coord.size, committing, oldestTicks: this.ticks - oldest, lockHolders: this.parts.size, parkedReads: this.parked.length };
+    const txns = [...this.coord.values()].map((t) => ({ began: t.began, committing: t.phase === 'installing' || t.phase === 'waiting' }));
+    return { epoch: this.epoch, ...coordinatorSummary(txns, this.ticks), lockHolders: this.parts.size, parkedReads: this.parked.length };
   }
 
   /** Transactions this leader coordinates and has not answered (for status and tests). */

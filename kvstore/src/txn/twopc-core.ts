@@ -21,7 +21,7 @@
  * coordinates (its log then holds no commit decision and never will: presumed abort).
  * Epoch messages from the manager are accepted and ignored (2PC needs none).
  */
-import { emptyReady, type TxnCoreConfig, type TxnCoreSummary, type TxnReady, type TxnShardCore, txnIdPrefix } from './core-interface';
+import { emptyReady, type TxnCoreConfig, type TxnCoreSummary, type TxnReady, type TxnShardCore, coordinatorSummary, readyHasOutput, txnIdPrefix } from './core-interface';
 import { executeOps, keysToRead } from './execute';
 import type { TxnLogEntry } from './log-entry';
 import type { FromManager, PeerMessage, ReadCheck, ReadResult } from './messages';
@@ -129,8 +129,7 @@ export class TwoPcShardCore implements TxnShardCore {
   }
 
   hasReady(): boolean {
-    const o = this.out;
-    return o.propose.length + o.messages.length + o.toManager.length + o.replies.length > 0;
+    return readyHasOutput(this.out);
   }
 
   ready(): TxnReady {
@@ -140,13 +139,8 @@ export class TwoPcShardCore implements TxnShardCore {
   }
 
   summary(): TxnCoreSummary {
-    let committing = 0;
-    let oldest = this.ticks;
-    for (const t of this.coord.values()) {
-      if (t.phase === 'deciding') committing++;
-      oldest = Math.min(oldest, t.began);
-    }
-    return { epoch: null, coordinating: this.coord.size, committing, oldestTicks: this.ticks - oldest, lockHolders: this.prepared.size, parkedReads: 0 };
+    const txns = [...this.coord.values()].map((t) => ({ began: t.began, committing: t.phase === 'deciding' }));
+    return { epoch: null, ...coordinatorSummary(txns, this.ticks), lockHolders: this.prepared.size, parkedReads: 0 };
   }
 
   get inFlight(): number {
