@@ -7,54 +7,29 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { makeLogger } from '../common/log';
 import { fail } from '../common/process-exit';
 import { registerWithManager } from '../cluster/manager-link';
-import { countOption, portOption, replicaOptions } from '../replication/replica-cli-options';
-import { describePeers, parsePeerList } from '../replication/replica-launch';
+import { describePeers } from '../replication/replica-launch';
+import { serverReplicaIdentity, serverReplicaOptions } from '../replication/server-replica-cli';
 import { ReplicaServer } from '../server/replica-server';
 import { serveReplica } from '../replication/replica-process';
-import { type Address, AddressError, formatAddress, parseAddressList } from '../wire/address';
+import { formatAddress } from '../wire/address';
 
 async function main(): Promise<void> {
-  const args = await replicaOptions(
+  const args = await serverReplicaOptions(
     yargs(hideBin(process.argv))
       .scriptName('replica-server')
       .usage(
         '$0 --part-id <P> --rep-id <R> --managers <host:port,...> --api-port <port> --p2p-port <port> --peers <host:port,...|none> --backer-path <dir>\n\nRuns replica R of partition P of a stage-3 cluster. --peers lists the partition\'s other replicas\' peer addresses by\nreplica id (none for rf 1); --managers lists every manager replica\'s client address by replica id.',
-      )
-      .option('part-id', { type: 'number', demandOption: true, describe: 'partition id' })
-      .option('rep-id', { type: 'number', demandOption: true, describe: 'replica id within the partition (0..number of peers)' })
-      .option('managers', { type: 'string', default: '127.0.0.1:3666,127.0.0.1:3667,127.0.0.1:3668', describe: 'manager replicas\' client addresses, comma-separated, by replica id' })
-      .option('api-port', { type: 'number', default: 3777, describe: 'port to serve clients on' })
-      .option('snapshot-every', { type: 'number', default: 100_000, describe: 'snapshot the state and compact the log after this many commands' }),
+      ),
+    'partition',
+    'clients',
   )
-    .check((a) => {
-      countOption(a['part-id'], '--part-id', 0, 'a partition id (0, 1, …)');
-      countOption(a['rep-id'], '--rep-id', 0, 'a replica id (0, 1, …)');
-      portOption(a['api-port'], '--api-port');
-      countOption(a['snapshot-every'], '--snapshot-every', 1, 'a positive integer');
-      return true;
-    })
     .strict()
     .help()
     .parseAsync();
 
-  const partition = args['part-id'];
-  const replica = args['rep-id'];
-  const node = `s${partition}.${replica}`;
-  const log = makeLogger(`server ${node}[${process.pid}]`);
-  const peers = parsePeerList(args.peers, replica);
-  if (typeof peers === 'string') fail(`--peers: ${peers}`);
-  let managers: Address[];
-  try {
-    managers = parseAddressList(args.managers);
-  } catch (err) {
-    if (err instanceof AddressError) fail(`--managers: ${err.message}`);
-    throw err;
-  }
-  if (managers.length === 0) fail('--managers: give the manager replicas\' addresses');
-
+  const { group: partition, replica, node, log, peers, managers } = serverReplicaIdentity(args);
   const started = Date.now();
   let server: ReplicaServer;
   try {

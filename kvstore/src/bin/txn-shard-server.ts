@@ -9,36 +9,28 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { makeLogger } from '../common/log';
 import { fail } from '../common/process-exit';
 import { registerOnce, registerWithManager } from '../cluster/manager-link';
 import type { PartitionMap } from '../cluster/partition-map';
-import { countOption, portOption, replicaOptions } from '../replication/replica-cli-options';
-import { describePeers, parsePeerList } from '../replication/replica-launch';
+import { describePeers } from '../replication/replica-launch';
+import { serverReplicaIdentity, serverReplicaOptions } from '../replication/server-replica-cli';
 import { serveReplica } from '../replication/replica-process';
 import { TxnShardServer } from '../server/txn-shard-server';
-import { type Address, AddressError, formatAddress, parseAddressList } from '../wire/address';
+import { type Address, formatAddress } from '../wire/address';
 
 async function main(): Promise<void> {
-  const args = await replicaOptions(
+  const args = await serverReplicaOptions(
     yargs(hideBin(process.argv))
       .scriptName('txn-shard-server')
       .usage(
         '$0 --part-id <P> --rep-id <R> --managers <host:port,...> --api-port <port> --p2p-port <port> --peers <host:port,...|none> --backer-path <dir> [--txn-mode mako|2pc] [--repl-rtt-ms <ms>]\n\nRuns replica R of shard P of a stage-4 cluster: the shard is a Raft group; its leader runs\ntransactions (coordinator and participant). --peers lists the shard\'s other replicas\' peer\naddresses by replica id (none for rf 1); --managers lists every manager replica\'s client address\nby replica id; the shard count and the other shards\' addresses come from the managers\' map.',
       )
-      .option('part-id', { type: 'number', demandOption: true, describe: 'shard (partition) id' })
-      .option('rep-id', { type: 'number', demandOption: true, describe: 'replica id within the shard (0..number of peers)' })
-      .option('managers', { type: 'string', default: '127.0.0.1:3666,127.0.0.1:3667,127.0.0.1:3668', describe: 'manager replicas\' client addresses, comma-separated, by replica id' })
-      .option('api-port', { type: 'number', default: 3777, describe: 'port to serve clients and other shard leaders on' })
-      .option('snapshot-every', { type: 'number', default: 100_000, describe: 'snapshot the state and compact the log after this many entries' })
       .option('txn-mode', { choices: ['mako', '2pc'] as const, default: 'mako' as const, describe: "Mako's speculative 2PC, or 2PC with prepare and decision committed through the shard's log" })
       .option('repl-rtt-ms', { type: 'number', default: 0, describe: 'round trip added on Raft replication links only (geo-replication on one machine)' }),
+    'shard',
+    'clients and other shard leaders',
   )
     .check((a) => {
-      countOption(a['part-id'], '--part-id', 0, 'a shard id (0, 1, …)');
-      countOption(a['rep-id'], '--rep-id', 0, 'a replica id (0, 1, …)');
-      portOption(a['api-port'], '--api-port');
-      countOption(a['snapshot-every'], '--snapshot-every', 1, 'a positive integer');
       if (!Number.isInteger(a['repl-rtt-ms']) || a['repl-rtt-ms'] < 0 || a['repl-rtt-ms'] > 10_000) throw new Error(`--repl-rtt-ms must be an integer from 0 to 10000, got ${a['repl-rtt-ms']}`);
       return true;
     })
@@ -46,20 +38,7 @@ async function main(): Promise<void> {
     .help()
     .parseAsync();
 
-  const shard = args['part-id'];
-  const replica = args['rep-id'];
-  const node = `s${shard}.${replica}`;
-  const log = makeLogger(`server ${node}[${process.pid}]`);
-  const peers = parsePeerList(args.peers, replica);
-  if (typeof peers === 'string') fail(`--peers: ${peers}`);
-  let managers: Address[];
-  try {
-    managers = parseAddressList(args.managers);
-  } catch (err) {
-    if (err instanceof AddressError) fail(`--managers: ${err.message}`);
-    throw err;
-  }
-  if (managers.length === 0) fail('--managers: give the manager replicas\' addresses');
+  const { group: shard, replica, node, log, peers, managers } = serverReplicaIdentity(args);
   const api: Address = { host: args['listen-host'], port: args['api-port'] };
 
   // The shard count and every replica's address come from the managers' map.
