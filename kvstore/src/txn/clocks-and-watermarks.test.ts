@@ -8,6 +8,7 @@ import { BarrierRule } from './barrier-watermark';
 import { EpochManagerState } from './epoch-manager';
 import { epochReadRule } from './epoch-read-rules';
 import { txnLogCodec, type TxnLogEntry } from './log-entry';
+import { MakoShardCore } from './mako-core';
 import { ShardClock } from './shard-clock';
 import { ShardStateMachine } from './shard-state-machine';
 import { InstantCluster } from './sim/instant-cluster';
@@ -189,4 +190,20 @@ test('log entries survive the codec; foreign bytes are a clear error', () => {
   ];
   for (const e of entries) assert.deepEqual(txnLogCodec.decode(Buffer.from(txnLogCodec.encode(e))), e);
   assert.throws(() => txnLogCodec.decode(Buffer.from(txnLogCodec.encode({ t: 'barrier', epoch: 1 } as unknown as TxnLogEntry))), /not a transaction log entry: barrier entry needs/);
+});
+
+test('M1/M6: a new leader rebuilds its versions in log order: a pending write the log holds before a decided one stays under it', () => {
+  const sm = new ShardStateMachine(2, 3);
+  // T1 waits for shard 1's watermark; T2, installed after it on the same key, is covered at once.
+  sm.apply({ t: 'writes', epoch: 0, txns: [{ txn: 'T1', vclock: [0, 5, 1], writes: [{ key: 'k2', value: 'old' }, { key: 'k5', value: 'only-T1' }] }] });
+  sm.apply({ t: 'writes', epoch: 0, txns: [{ txn: 'T2', vclock: [0, 0, 2], writes: [{ key: 'k2', value: 'new' }] }] });
+  sm.apply({ t: 'barrier', epoch: 0, b: 2, vw: [0, 0, 2] });
+  assert.equal(sm.get('k2'), 'new');
+  assert.equal(sm.pending.length, 1, 'T1 is still pending');
+  const core = new MakoShardCore({ shard: 2, shards: 3, shardOf: (k) => Number(k.slice(1)) % 3, leader: '0@2' }, sm);
+  assert.equal(core.store.newest('k2').value, 'new', 'the decided, later version is the newest');
+  assert.equal(core.store.newest('k5').value, 'only-T1', 'T1 keeps its other write, undecided');
+  core.fromManager({ type: 'fvw', epoch: 0, fvw: [0, 5, 2] });
+  assert.equal(core.store.newest('k2').value, 'new', 'deciding T1 does not bring its older value back');
+  assert.equal(core.store.newest('k5').value, 'only-T1');
 });

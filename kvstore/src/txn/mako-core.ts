@@ -121,7 +121,13 @@ export class MakoShardCore implements TxnShardCore {
     this.closedThrough = sm.firstOpenEpoch() - 1;
     // Rebuild from the replicated state: decided versions, then the pending ones (fate open).
     for (const [key, v] of sm.store) this.store.loadDecided(key, v.value, v.tag);
-    for (const p of sm.pending) this.store.install({ txn: p.txn.txn, epoch: p.epoch, vclock: p.txn.vclock }, p.txn.writes, false);
+    // A pending write the log holds before a key's decided version stays under it: whatever its
+    // fate, the decided version is newer (installing it on top would let a rollback-free FVW
+    // bring back an older value).
+    for (const p of sm.pending) {
+      const above = p.txn.writes.filter((w) => (sm.store.get(w.key)?.seq ?? 0) < p.seq);
+      this.store.install({ txn: p.txn.txn, epoch: p.epoch, vclock: p.txn.vclock }, above, false);
+    }
     for (const [e, vw] of sm.vws) for (let s = 0; s < this.shards; s++) this.vw.report(s, e, vw[s] ?? 0);
     for (const [e, b] of sm.barriers) this.vw.report(this.shard, e, b);
     for (const [e, f] of sm.fvws) this.fvwKnown.set(e, f);
