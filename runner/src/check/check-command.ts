@@ -3,7 +3,9 @@
  * exit 0 PASSED, 1 FAILED, 3 UNKNOWN, 2 unreadable file or bad arguments.
  */
 import { pageFileProblem, writeCheckPage } from './check-page-file';
-import { HistoryFormatError, type HistoryOp, readHistoryFile } from './history';
+import * as fs from 'node:fs';
+import { HistoryFormatError, type HistoryOp, parseHistoryText } from './history';
+import { type HistoryColumns, readHistoryColumns } from './history-columns';
 import { formatCheckReport } from './report';
 import { runTimedCheck } from './timed-check';
 import { colour, heading } from '../terminal';
@@ -22,22 +24,28 @@ export function runCheck(file: string, options: CheckCommandOptions): number {
     console.error(`error: ${problem} (see --help)`);
     return 2;
   }
-  let history: HistoryOp[];
+  let text: string;
+  let columns: HistoryColumns;
   try {
-    history = readHistoryFile(file);
+    text = fs.readFileSync(file, 'utf8');
+    columns = readHistoryColumns(text, file);
   } catch (err) {
     const message = err instanceof HistoryFormatError ? `malformed history: ${err.message}` : `cannot read ${file}: ${(err as Error).message}`;
     console.error(`error: ${message}`);
     console.log(`${heading('Linearizability check:')} ${colour.yellow('UNKNOWN')}`);
     return 2;
   }
-  const { result, elapsedMs } = runTimedCheck(history, {
+  const { result, elapsedMs } = runTimedCheck(columns, {
     timeoutMs: options.timeoutMs,
     memoBytes: options.memoBytes,
     onProgress: (line) => console.error(line),
   });
   const memo = `memo peak ${result.memoPeakEntries.toLocaleString('en-US')} entries, ${(result.memoPeakBytes / 2 ** 20).toFixed(1)} MB`;
   console.log(`Checked ${result.opsChecked} operations on ${result.keysChecked} keys in ${(elapsedMs / 1000).toFixed(2)} s (${result.steps.toLocaleString('en-US')} search steps, ${memo})`);
+  // The operations as objects, for a page that draws them, or just those a report shows:
+  // the check itself reads only the columns.
+  const history: HistoryOp[] =
+    options.htmlFile !== undefined ? parseHistoryText(text, file) : columns.operationsAt(result.violations.flatMap((v) => [...v.ops, ...v.context]));
   for (const line of formatCheckReport(result, history, { timeUnit: options.timeUnit })) console.log(line);
   let pageFailed = false;
   if (options.htmlFile !== undefined) {
