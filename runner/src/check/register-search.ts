@@ -316,122 +316,111 @@ export class RegisterSearch implements MemoRecords {
           }
           value = this.starts[this.startIndex++]!;
           this.startValue = value;
-          this.syncConfig(low, value, optMask, placedRequired, usedCount);
-          if (memo.entries > 0 && memo.has(mixA(hA, value), mixB(hB, value), this)) continue;
-          if (this.trackDeepest) this.noteDeepest(sp, value);
-          if (placedRequired === totalRequired) {
-            status = 'linearizable';
-            break;
-          }
-          entry = this.scanStart(low);
-          mode = MODE_FORCED;
-          passSeen = true;
-          visited = 0;
-          firstLegal = -1;
-          continue;
-        }
-        // Choose what to place: operation i, after pool write `joker` (or -1), leaving `after`.
-        let i: number;
-        let joker = -1;
-        let jokerAlt = -1;
-        let after: number;
-        let forced = 0;
-        let e = entry;
-        if (mode === MODE_FORCED) {
-          // The next candidate, if it is a read that is legal now: placed at once.
-          while (e < n && placed[e] === 1) e++;
-          if (e >= n || callTime[e]! > frontier) {
-            // The scan comes next, over the same candidates from the same start, nothing placed
-            // in between. With no pool write to try, its outcome is known: the first candidate
-            // legal directly is placed, or none is and it backtracks; its steps are counted as
-            // if taken (when they fit in this call), so a search takes the same steps.
-            const scanSteps = firstLegal >= 0 ? legalAt : visited + 1;
-            if (!passSeen || !noPool || steps + scanSteps > maxSteps) {
+        } else {
+          // Choose what to place: operation i, after pool write `joker` (or -1), leaving `after`.
+          let i: number;
+          let joker = -1;
+          let jokerAlt = -1;
+          let after: number;
+          let forced = 0;
+          let e = entry;
+          if (mode === MODE_FORCED) {
+            // The next candidate, if it is a read that is legal now: placed at once.
+            while (e < n && placed[e] === 1) e++;
+            if (e >= n || callTime[e]! > frontier) {
+              // The scan comes next, over the same candidates from the same start, nothing placed
+              // in between. With no pool write to try, its outcome is known: the first candidate
+              // legal directly is placed, or none is and it backtracks; its steps are counted as
+              // if taken (when they fit in this call), so a search takes the same steps.
+              const scanSteps = firstLegal >= 0 ? legalAt : visited + 1;
+              if (!passSeen || !noPool || steps + scanSteps > maxSteps) {
+                mode = MODE_SCAN;
+                entry = this.scanStart(low);
+                alt = -1;
+                continue;
+              }
+              steps += scanSteps;
+              passSeen = false;
+              if (firstLegal < 0) {
+                mode = MODE_BACKTRACK;
+                continue;
+              }
               mode = MODE_SCAN;
-              entry = this.scanStart(low);
               alt = -1;
+              entry = i = firstLegal;
+              after = step(kind[i]!, argOf[i]!, outOf[i]!, value);
+            } else if (kind[e] !== K_READ || outOf[e] !== value) {
+              visited++;
+              if (noPool && firstLegal < 0 && step(kind[e]!, argOf[e]!, outOf[e]!, value) >= 0) {
+                firstLegal = e;
+                legalAt = visited;
+              }
+              entry = e + 1;
               continue;
+            } else {
+              entry = e;
+              i = e;
+              after = value;
+              forced = 1;
             }
-            steps += scanSteps;
-            passSeen = false;
-            if (firstLegal < 0) {
+          } else {
+            // The next candidate, or its next alternative: directly, or after a pool write.
+            if (alt === -1) {
+              while (e < n && placed[e] === 1) e++;
+              entry = e;
+            }
+            if (e >= n || callTime[e]! > frontier) {
               mode = MODE_BACKTRACK;
               continue;
             }
-            mode = MODE_SCAN;
-            alt = -1;
-            entry = i = firstLegal;
-            after = step(kind[i]!, argOf[i]!, outOf[i]!, value);
-          } else if (kind[e] !== K_READ || outOf[e] !== value) {
-            visited++;
-            if (firstLegal < 0 && step(kind[e]!, argOf[e]!, outOf[e]!, value) >= 0) {
-              firstLegal = e;
-              legalAt = visited;
-            }
-            entry = e + 1;
-            continue;
-          } else {
-            entry = e;
             i = e;
-            after = value;
-            forced = 1;
-          }
-        } else {
-          // The next candidate, or its next alternative: directly, or after a pool write.
-          if (alt === -1) {
-            while (e < n && placed[e] === 1) e++;
-            entry = e;
-          }
-          if (e >= n || callTime[e]! > frontier) {
-            mode = MODE_BACKTRACK;
-            continue;
-          }
-          i = e;
-          after = alt === -1 ? step(kind[e]!, argOf[e]!, outOf[e]!, value) : -1;
-          if (after < 0) {
-            // Illegal as things stand: a pool write just before it may make it legal.
-            if (alt === -1) alt = 0;
-            const c = this.jokerFor(e, value, alt, frontier);
-            if (c < 0) {
-              entry = e + 1;
-              alt = -1;
-              continue;
+            after = alt === -1 ? step(kind[e]!, argOf[e]!, outOf[e]!, value) : -1;
+            if (after < 0) {
+              // Illegal as things stand: a pool write just before it may make it legal.
+              if (alt === -1) alt = 0;
+              const c = this.jokerFor(e, value, alt, frontier);
+              if (c < 0) {
+                entry = e + 1;
+                alt = -1;
+                continue;
+              }
+              alt = jokerAlt = this.chosenAlt;
+              joker = this.chosenJoker;
+              after = step(kind[e]!, argOf[e]!, outOf[e]!, classValue[c]!);
             }
-            alt = jokerAlt = this.chosenAlt;
-            joker = this.chosenJoker;
-            after = step(kind[e]!, argOf[e]!, outOf[e]!, classValue[c]!);
           }
-        }
-        // Place it.
-        const f = sp++;
-        frameOp[f] = i;
-        frameJoker[f] = joker;
-        frameAlt[f] = jokerAlt;
-        frameValue[f] = value;
-        frameForced[f] = forced;
-        placed[i] = 1;
-        hA ^= zobristA(i);
-        hB ^= zobristB(i);
-        if (required[i] === 1) {
-          placedRequired++;
-          if (i === low) {
-            let l = i + 1;
-            while (l < n && (placed[l] === 1 || required[l] === 0)) l++;
-            low = l;
+          // Place it.
+          const f = sp++;
+          frameOp[f] = i;
+          frameJoker[f] = joker;
+          frameAlt[f] = jokerAlt;
+          frameValue[f] = value;
+          frameForced[f] = forced;
+          placed[i] = 1;
+          hA ^= zobristA(i);
+          hB ^= zobristB(i);
+          if (required[i] === 1) {
+            placedRequired++;
+            if (i === low) {
+              let l = i + 1;
+              while (l < n && (placed[l] === 1 || required[l] === 0)) l++;
+              low = l;
+            }
+            while (rp < nRet && placed[byRet[rp]!] === 1) rp++;
+            frontier = rp < nRet ? retTime[byRet[rp]!]! : Infinity;
+          } else {
+            optMask |= optBit[i]!;
           }
-          while (rp < nRet && placed[byRet[rp]!] === 1) rp++;
-          frontier = rp < nRet ? retTime[byRet[rp]!]! : Infinity;
-        } else {
-          optMask |= optBit[i]!;
+          if (joker >= 0) {
+            used[joker] = 1;
+            usedAt[joker] = usedCount;
+            usedList[usedCount++] = joker;
+            hA ^= zobristA(~joker);
+            hB ^= zobristB(~joker);
+          }
+          value = after;
         }
-        if (joker >= 0) {
-          used[joker] = 1;
-          usedAt[joker] = usedCount;
-          usedList[usedCount++] = joker;
-          hA ^= zobristA(~joker);
-          hB ^= zobristB(~joker);
-        }
-        value = after;
+        // Go on from this configuration (at a start value, or after a step) unless it is known to fail.
         let known = false;
         if (memo.entries > 0) {
           this.syncConfig(low, value, optMask, placedRequired, usedCount);
@@ -454,7 +443,8 @@ export class RegisterSearch implements MemoRecords {
           firstLegal = -1;
           continue;
         }
-        // Known to fail: undo it (below), as a backtrack would.
+        // Known to fail: a start value is passed over; a step is undone (below), as a backtrack would.
+        if (mode === MODE_START) continue;
       }
       // Undo the last step. After a forced step fails, so does the configuration before it:
       // keep undoing. After a step that was legal directly no pool write could do better:
@@ -675,6 +665,8 @@ export function encodeKeys(keys: ReadonlyArray<{ ops: KeyOps; map: Int32Array | 
     const returningAt = new Int32Array(total);
     const returnTimes = new Float64Array(total);
     const pool = new Int32Array(total);
+    /** listPos[x]: 1 + the list position of input operation x (0: not in the list). */
+    const listPos = new Int32Array(total);
     const mapped = map === undefined ? 0 : map.length;
     const codes = ops.code;
     const outs = ops.out;
@@ -713,6 +705,7 @@ export function encodeKeys(keys: ReadonlyArray<{ ops: KeyOps; map: Int32Array | 
         if (out > maxValue) maxValue = out;
       }
       listIndex[i] = x;
+      listPos[x] = i + 1;
       kind[i] = kd;
       argOf[i] = arg;
       outOf[i] = out;
@@ -730,15 +723,7 @@ export function encodeKeys(keys: ReadonlyArray<{ ops: KeyOps; map: Int32Array | 
       }
       reqBelow[i + 1] = below;
     }
-    // The required operations by return time, and each one's position in that order.
-    const byTime = sortIndicesBy(returnTimes.subarray(0, returning));
-    const byRet = new Int32Array(returning);
-    const retPos = new Int32Array(n);
-    for (let r = 0; r < returning; r++) {
-      const i = returningAt[byTime[r]!]!;
-      byRet[r] = i;
-      retPos[i] = r;
-    }
+    const { byRet, retPos } = byReturn(listPos, required, retTime, returningAt.subarray(0, returning), returnTimes.subarray(0, returning), n);
     encoded.push({
       n,
       listIndex,
@@ -758,6 +743,34 @@ export function encodeKeys(keys: ReadonlyArray<{ ops: KeyOps; map: Int32Array | 
     });
   }
   return encoded;
+}
+
+/**
+ * The required operations (list positions) by return time, and each one's position in that
+ * order. A history is written in return order, so in the input's order (listPos: 1 + the list
+ * position of each input operation, 0 if none) they usually are by return time already: one
+ * pass; else a sort of their return times (`returning`, in call order). Ties may come in either
+ * order: the search reads only the earliest return among those not placed.
+ * (A function of its own: each loop of encodeKeys is compiled with all of it.)
+ */
+function byReturn(listPos: Int32Array, required: Uint8Array, retTime: Float64Array, returning: Int32Array, returnTimes: Float64Array, n: number): { byRet: Int32Array; retPos: Int32Array } {
+  const count = returning.length;
+  const byRet = new Int32Array(count);
+  let r = 0;
+  for (let x = 0, last = -Infinity; x < listPos.length && r >= 0; x++) {
+    const i = listPos[x]! - 1;
+    if (i < 0 || required[i] === 0) continue;
+    if (retTime[i]! < last) r = -1;
+    else byRet[r++] = i;
+    last = retTime[i]!;
+  }
+  if (r < 0) {
+    const byTime = sortIndicesBy(returnTimes);
+    for (let t = 0; t < count; t++) byRet[t] = returning[byTime[t]!]!;
+  }
+  const retPos = new Int32Array(n);
+  for (let t = 0; t < count; t++) retPos[byRet[t]!] = t;
+  return { byRet, retPos };
 }
 
 interface PoolClasses {
