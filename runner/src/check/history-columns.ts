@@ -162,24 +162,15 @@ export function columnsOf(history: readonly HistoryOp[]): HistoryColumns {
     d.call = op.call;
     d.ret = op.ret;
     d.op = op.op;
-    switch (op.op) {
-      case 'PUT':
-      case 'DELETE':
-        d.key = op.key;
-        d.found = op.result;
-        if (op.op === 'PUT') d.value = op.value;
-        break;
-      case 'SWAP':
-      case 'GET':
-        d.key = op.key;
-        d.seen = op.result;
-        if (op.op === 'SWAP') d.value = op.value;
-        break;
-      case 'SCAN':
-        d.start = op.start;
-        d.end = op.end;
-        d.pairs = op.result;
-        break;
+    if (op.op === 'SCAN') {
+      d.start = op.start;
+      d.end = op.end;
+      d.pairs = op.result;
+    } else {
+      d.key = op.key;
+      if (op.op === 'PUT' || op.op === 'SWAP') d.value = op.value;
+      if (op.op === 'PUT' || op.op === 'DELETE') d.found = op.result;
+      else d.seen = op.result;
     }
     columns.add(d);
   }
