@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import { pageFileProblem, writeCheckPage } from './check-page-file';
 import { HistoryFormatError, type HistoryOp, parseHistoryText } from './history';
+import { type HistoryColumns, readHistoryColumns } from './history-columns';
 import { formatCheckReport } from './report';
 import { runTimedCheck } from './timed-check';
 import { TXN_VERDICT_HEADING, runTxnCheck, verdictLine } from './txn/txn-check';
@@ -43,22 +44,26 @@ export function runCheck(file: string, options: CheckCommandOptions): number {
     console.log(verdictLine(TXN_VERDICT_HEADING, verdict ?? 'UNKNOWN'));
     return verdict === undefined ? 2 : verdictExitCode(verdict);
   }
-  let history: HistoryOp[];
+  let columns: HistoryColumns;
   try {
-    history = parseHistoryText(text, file);
+    columns = readHistoryColumns(text, file);
   } catch (err) {
     if (!(err instanceof HistoryFormatError)) throw err;
     console.error(`error: malformed history: ${err.message}`);
     console.log(verdictLine('Linearizability check:', 'UNKNOWN'));
     return 2;
   }
-  const { result, elapsedMs } = runTimedCheck(history, {
+  const { result, elapsedMs } = runTimedCheck(columns, {
     timeoutMs: options.timeoutMs,
     memoBytes: options.memoBytes,
     onProgress: (line) => console.error(line),
   });
   const memo = `memo peak ${result.memoPeakEntries.toLocaleString('en-US')} entries, ${(result.memoPeakBytes / 2 ** 20).toFixed(1)} MB`;
   console.log(`Checked ${result.opsChecked} operations on ${result.keysChecked} keys in ${(elapsedMs / 1000).toFixed(2)} s (${result.steps.toLocaleString('en-US')} search steps, ${memo})`);
+  // The operations as objects, for a page that draws them, or just those a report shows:
+  // the check itself reads only the columns.
+  const history: HistoryOp[] =
+    options.htmlFile !== undefined ? parseHistoryText(text, file) : columns.operationsAt(result.violations.flatMap((v) => [...v.ops, ...v.context]));
   for (const line of formatCheckReport(result, history, { timeUnit: options.timeUnit })) console.log(line);
   let pageFailed = false;
   if (options.htmlFile !== undefined) {

@@ -16,9 +16,10 @@
  * undecided (UNKNOWN), never a crash.
  */
 import type { HistoryOp } from './history';
-import { ABSENT, CODE_GET, CODE_READ, CODE_SWAP, type KeyHistory, UNKNOWN, type ValueUse, representatives, splitByKey, valueUse } from './kv-model';
+import { HistoryColumns, columnsOf, splitByKey } from './history-columns';
+import { ABSENT, CODE_GET, CODE_READ, CODE_SWAP, type KeyHistory, UNKNOWN, type ValueUse, representatives, valueUses } from './kv-model';
 import { MemoBudget } from './memo';
-import { RegisterSearch, type SearchStatus } from './register-search';
+import { type EncodedOps, RegisterSearch, type SearchStatus, encodeKeys } from './register-search';
 import { type SearchRunner, type Violation, explainFailure, showValue } from './witness';
 
 export type { Violation } from './witness';
@@ -70,8 +71,12 @@ export interface CheckProgress {
 
 type KeyOutcome = { kind: 'ok' } | { kind: 'memory' } | { kind: 'violation'; violation: Violation };
 
-/** A slice of work between pauses: small enough to watch a clock, big enough to cost nothing. */
-const SLICE = 50_000;
+/**
+ * A slice of work between pauses: small enough to watch a clock, big enough to cost nothing.
+ * Short calls also let V8 compile the search once, on entry, rather than first on the stack
+ * inside a long call and then again on entry.
+ */
+const SLICE = 2_000;
 /** Steps a key may take before it first yields its turn to the others. */
 const FIRST_SHARE = 2_000_000;
 
@@ -86,7 +91,7 @@ interface KeyTask {
 
 export class CheckRun {
   private readonly budget: MemoBudget;
-  private readonly history: readonly HistoryOp[];
+  private readonly opsCount: number;
   private readonly keys: KeyHistory[];
   private readonly queue: KeyTask[] = [];
   private readonly violations: Violation[];
@@ -98,15 +103,27 @@ export class CheckRun {
   private current: RegisterSearch | undefined;
   private currentKey: string | undefined;
 
-  constructor(history: readonly HistoryOp[], options: CheckOptions = {}) {
-    this.history = history;
+  /** A history as operations, or as columns (read from a file by readHistoryColumns). */
+  constructor(history: readonly HistoryOp[] | HistoryColumns, options: CheckOptions = {}) {
+    const columns = history instanceof HistoryColumns ? history : columnsOf(history);
+    this.opsCount = columns.length;
     this.budget = new MemoBudget(options.memoBytes ?? DEFAULT_MEMO_BYTES);
     this.maxSteps = options.maxSteps ?? Infinity;
-    this.violations = checkScanShapes(history);
-    this.keys = splitByKey(history);
-    for (const kh of this.keys) {
+    const split = splitByKey(columns);
+    this.violations = split.scanShapes;
+    this.keys = split.keys;
+    // Every key is prepared before any is searched: its values (a read of a value never
+    // written fails at once; values nobody reads are merged), and its operations encoded for
+    // the search, all keys in one call (see encodeKeys).
+    const uses = valueUses(this.keys.map((kh) => ({ ops: kh.ops, maxId: kh.values.maxId })));
+    const prepared = this.keys.map((kh, k) => ({ kh, never: checkNeverWritten(kh, uses[k]!), map: representatives(uses[k]!.read) }));
+    const searched = prepared.filter((p) => p.never === undefined);
+    const encoded = encodeKeys(searched.map((p) => ({ ops: p.kh.ops, map: p.map })));
+    let next = 0;
+    for (const p of prepared) {
       const coarse = {};
-      this.queue.push({ kh, work: this.checkKey(kh, coarse), share: FIRST_SHARE, spent: 0, coarse });
+      const enc = p.never === undefined ? encoded[next++]! : undefined;
+      this.queue.push({ kh: p.kh, work: this.checkKey(p.kh, coarse, p.never, p.map, enc), share: FIRST_SHARE, spent: 0, coarse });
     }
   }
 
@@ -162,7 +179,7 @@ export class CheckRun {
     const verdict: Verdict = violations.length > 0 ? 'FAILED' : undecided.length > 0 ? 'UNKNOWN' : 'PASSED';
     return {
       verdict,
-      opsChecked: this.history.length,
+      opsChecked: this.opsCount,
       keysChecked: this.keys.length,
       violations,
       undecidedKeys: undecided.map((u) => u.key),
@@ -192,11 +209,15 @@ export class CheckRun {
     }
   }.bind(this);
 
-  private *checkKey(kh: KeyHistory, coarse: { violation?: () => Violation }): Generator<void, KeyOutcome> {
-    const use = valueUse(kh.ops, kh.values.maxId);
-    const never = checkNeverWritten(kh, use);
+  private *checkKey(
+    kh: KeyHistory,
+    coarse: { violation?: () => Violation },
+    never: Violation | undefined,
+    valueMap: Int32Array,
+    encoded: EncodedOps | undefined,
+  ): Generator<void, KeyOutcome> {
     if (never !== undefined) return { kind: 'violation', violation: never };
-    const search = new RegisterSearch(kh.ops, [ABSENT], { budget: this.budget, valueMap: representatives(use.read) });
+    const search = new RegisterSearch(kh.ops, [ABSENT], { budget: this.budget, valueMap }, encoded);
     let r: SearchStatus;
     try {
       r = yield* this.runSearch(search);
@@ -211,32 +232,10 @@ export class CheckRun {
 }
 
 /** Check a whole history at once (tests, and callers without a clock). */
-export function checkHistory(history: readonly HistoryOp[], options: CheckOptions = {}): CheckResult {
+export function checkHistory(history: readonly HistoryOp[] | HistoryColumns, options: CheckOptions = {}): CheckResult {
   const run = new CheckRun(history, options);
   while (!run.advance(10 * SLICE));
   return run.result();
-}
-
-/** A SCAN's pairs must be inside its inclusive range, in ascending key order, each key once. */
-export function checkScanShapes(history: readonly HistoryOp[]): Violation[] {
-  const out: Violation[] = [];
-  for (let i = 0; i < history.length; i++) {
-    const op = history[i]!;
-    if (op.op !== 'SCAN' || op.ret === null || op.result === null) continue;
-    let previous: string | undefined;
-    for (const [key] of op.result) {
-      let summary: string | undefined;
-      if (key < op.start || key > op.end) summary = `SCAN ${op.start} ${op.end} returned key ${key}, outside its range`;
-      else if (previous !== undefined && key === previous) summary = `SCAN ${op.start} ${op.end} returned key ${key} twice`;
-      else if (previous !== undefined && key < previous) summary = `SCAN ${op.start} ${op.end} returned key ${key} after ${previous} (pairs must be sorted by key)`;
-      if (summary !== undefined) {
-        out.push({ key, summary, ops: [i], context: [], priorValues: [], explanation: [] });
-        break;
-      }
-      previous = key;
-    }
-  }
-  return out;
 }
 
 /** A read (or SWAP) of a value that no operation ever wrote to the key can never be ordered. */

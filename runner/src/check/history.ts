@@ -35,67 +35,124 @@ export function parseJsonObjectLine(line: string): { ok: true; value: JsonObject
   return isJsonObject(parsed) ? { ok: true, value: parsed } : { ok: false, message: 'not a JSON object' };
 }
 
-/** Parse one line of a history file. Every problem is named, for a message with the line number. */
-export function parseHistoryLine(line: string): ParseResult {
+function nonEmpty(v: Json | undefined): string | undefined {
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+/**
+ * One line's fields, decoded and checked: a scratch record that every line of a file is
+ * decoded into in turn, so reading a file into the checker's columns allocates no object per
+ * operation of its own (history-columns.ts); parseHistoryLine builds a HistoryOp from it.
+ */
+export class DecodedLine {
+  client = 0;
+  op: HistoryOp['op'] = 'PUT';
+  /** The key (PUT, SWAP, GET, DELETE). */
+  key = '';
+  /** The value written (PUT, SWAP). */
+  value = '';
+  /** The range (SCAN). */
+  start = '';
+  end = '';
+  call = 0;
+  ret: number | null = null;
+  /** PUT, DELETE: the answer (null if it never returned and gave none). */
+  found: 'found' | 'not_found' | null = null;
+  /** GET, SWAP: the value seen (null: absent, or no answer). */
+  seen: string | null = null;
+  /** SCAN: the pairs (null if it never returned). */
+  pairs: Array<[string, string]> | null = null;
+}
+
+/** Decode one line of a history file into `d`; a problem is named (for a message with the line number). */
+export function decodeHistoryLine(line: string, d: DecodedLine): string | undefined {
   const parsed = parseJsonObjectLine(line);
-  if (!parsed.ok) return parsed;
+  if (!parsed.ok) return parsed.message;
   const o = parsed.value;
-  const fail = (message: string): ParseResult => ({ ok: false, message });
   const client = o['client'];
-  if (typeof client !== 'number' || !Number.isInteger(client)) return fail('"client" must be an integer');
+  if (typeof client !== 'number' || !Number.isInteger(client)) return '"client" must be an integer';
   const call = o['call'];
-  if (typeof call !== 'number' || !Number.isFinite(call)) return fail('"call" must be a number');
+  if (typeof call !== 'number' || !Number.isFinite(call)) return '"call" must be a number';
   const ret = o['ret'];
-  if (ret !== null && (typeof ret !== 'number' || !Number.isFinite(ret))) return fail('"ret" must be a number or null');
-  if (ret !== null && ret < call) return fail(`"ret" (${ret}) is before "call" (${call})`);
+  if (ret !== null && (typeof ret !== 'number' || !Number.isFinite(ret))) return '"ret" must be a number or null';
+  if (ret !== null && ret < call) return `"ret" (${ret}) is before "call" (${call})`;
   const result = o['result'] ?? null;
-  const str = (name: string): string | undefined => {
-    const v = o[name];
-    return typeof v === 'string' && v.length > 0 ? v : undefined;
-  };
+  d.client = client;
+  d.call = call;
+  d.ret = ret;
   const op = o['op'];
   switch (op) {
     case 'PUT':
     case 'DELETE': {
-      const key = str('key');
-      if (key === undefined) return fail('"key" must be a non-empty string');
-      if (ret !== null && result !== 'found' && result !== 'not_found') return fail(`"result" of ${op} must be "found" or "not_found"`);
-      const r = result === 'found' || result === 'not_found' ? result : null;
-      if (op === 'DELETE') return { ok: true, op: { client, op, key, call, ret, result: r } };
-      const value = str('value');
-      if (value === undefined) return fail('"value" must be a non-empty string');
-      return { ok: true, op: { client, op, key, value, call, ret, result: r } };
+      const key = nonEmpty(o['key']);
+      if (key === undefined) return '"key" must be a non-empty string';
+      if (ret !== null && result !== 'found' && result !== 'not_found') return `"result" of ${op} must be "found" or "not_found"`;
+      d.op = op;
+      d.key = key;
+      d.found = result === 'found' || result === 'not_found' ? result : null;
+      if (op === 'DELETE') return undefined;
+      const value = nonEmpty(o['value']);
+      if (value === undefined) return '"value" must be a non-empty string';
+      d.value = value;
+      return undefined;
     }
     case 'SWAP':
     case 'GET': {
-      const key = str('key');
-      if (key === undefined) return fail('"key" must be a non-empty string');
-      if (result !== null && typeof result !== 'string') return fail(`"result" of ${op} must be a string or null`);
-      if (op === 'GET') return { ok: true, op: { client, op, key, call, ret, result } };
-      const value = str('value');
-      if (value === undefined) return fail('"value" must be a non-empty string');
-      return { ok: true, op: { client, op, key, value, call, ret, result } };
+      const key = nonEmpty(o['key']);
+      if (key === undefined) return '"key" must be a non-empty string';
+      if (result !== null && typeof result !== 'string') return `"result" of ${op} must be a string or null`;
+      d.op = op;
+      d.key = key;
+      d.seen = result;
+      if (op === 'GET') return undefined;
+      const value = nonEmpty(o['value']);
+      if (value === undefined) return '"value" must be a non-empty string';
+      d.value = value;
+      return undefined;
     }
     case 'SCAN': {
-      const start = str('start');
-      const end = str('end');
-      if (start === undefined || end === undefined) return fail('"start" and "end" must be non-empty strings');
-      if (result === null) {
-        if (ret !== null) return fail('"result" of a returned SCAN must be a list of [key, value] pairs');
-        return { ok: true, op: { client, op, start, end, call, ret, result: null } };
-      }
-      if (!Array.isArray(result)) return fail('"result" of SCAN must be a list of [key, value] pairs');
-      const pairs: Array<[string, string]> = [];
-      for (const p of result) {
-        if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string' || typeof p[1] !== 'string') {
-          return fail('"result" of SCAN must be a list of [key, value] pairs of strings');
+      const start = nonEmpty(o['start']);
+      const end = nonEmpty(o['end']);
+      if (start === undefined || end === undefined) return '"start" and "end" must be non-empty strings';
+      if (result === null && ret !== null) return '"result" of a returned SCAN must be a list of [key, value] pairs';
+      if (result !== null) {
+        if (!Array.isArray(result)) return '"result" of SCAN must be a list of [key, value] pairs';
+        for (let i = 0; i < result.length; i++) {
+          const p = result[i]!;
+          if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string' || typeof p[1] !== 'string') {
+            return '"result" of SCAN must be a list of [key, value] pairs of strings';
+          }
         }
-        pairs.push([p[0], p[1]]);
       }
-      return { ok: true, op: { client, op, start, end, call, ret, result: pairs } };
+      d.op = 'SCAN';
+      d.start = start;
+      d.end = end;
+      // Checked just above: a list of pairs of strings.
+      d.pairs = result as Array<[string, string]> | null;
+      return undefined;
     }
     default:
-      return fail(`"op" must be PUT, SWAP, GET, DELETE or SCAN (got ${JSON.stringify(op ?? null)})`);
+      return `"op" must be PUT, SWAP, GET, DELETE or SCAN (got ${JSON.stringify(op ?? null)})`;
+  }
+}
+
+/** Parse one line of a history file. Every problem is named, for a message with the line number. */
+export function parseHistoryLine(line: string): ParseResult {
+  const d = new DecodedLine();
+  const problem = decodeHistoryLine(line, d);
+  if (problem !== undefined) return { ok: false, message: problem };
+  const { client, call, ret } = d;
+  switch (d.op) {
+    case 'PUT':
+      return { ok: true, op: { client, op: 'PUT', key: d.key, value: d.value, call, ret, result: d.found } };
+    case 'DELETE':
+      return { ok: true, op: { client, op: 'DELETE', key: d.key, call, ret, result: d.found } };
+    case 'SWAP':
+      return { ok: true, op: { client, op: 'SWAP', key: d.key, value: d.value, call, ret, result: d.seen } };
+    case 'GET':
+      return { ok: true, op: { client, op: 'GET', key: d.key, call, ret, result: d.seen } };
+    case 'SCAN':
+      return { ok: true, op: { client, op: 'SCAN', start: d.start, end: d.end, call, ret, result: d.pairs } };
   }
 }
 

@@ -4,8 +4,6 @@
  * id, 0 meaning "absent". A SCAN becomes one read per key it covers (the stage specs only ask
  * each returned pair to be a real-time-valid read of its own key).
  */
-import type { HistoryOp } from './history';
-
 export const ABSENT = 0;
 /** `out` of an operation that never returned: any result is acceptable. */
 export const UNKNOWN = -1;
@@ -166,18 +164,31 @@ export interface ValueUse {
 
 /** Both flags in one pass over the key's operations. */
 export function valueUse(ops: KeyOps, maxId: number): ValueUse {
-  const written = new Uint8Array(maxId + 1);
-  const read = new Uint8Array(maxId + 1);
-  const codes = ops.code;
-  const outs = ops.out;
-  const args = ops.arg;
-  for (let i = 0; i < ops.length; i++) {
-    const c = codes[i]!;
-    const out = outs[i]!;
-    if (c === CODE_PUT || c === CODE_SWAP) written[args[i]!] = 1;
-    if ((c === CODE_GET || c === CODE_READ || c === CODE_SWAP) && out !== UNKNOWN) read[out] = 1;
+  return valueUses([{ ops, maxId }])[0]!;
+}
+
+/**
+ * valueUse of several keys in one call: V8 compiles the loop once for all of them (called
+ * once per key, it was compiled again on entry for the next key).
+ */
+export function valueUses(keys: ReadonlyArray<{ ops: KeyOps; maxId: number }>): ValueUse[] {
+  const uses: ValueUse[] = [];
+  for (let k = 0; k < keys.length; k++) {
+    const { ops, maxId } = keys[k]!;
+    const written = new Uint8Array(maxId + 1);
+    const read = new Uint8Array(maxId + 1);
+    const codes = ops.code;
+    const outs = ops.out;
+    const args = ops.arg;
+    for (let i = 0; i < ops.length; i++) {
+      const c = codes[i]!;
+      const out = outs[i]!;
+      if (c === CODE_PUT || c === CODE_SWAP) written[args[i]!] = 1;
+      if ((c === CODE_GET || c === CODE_READ || c === CODE_SWAP) && out !== UNKNOWN) read[out] = 1;
+    }
+    uses.push({ written, read });
   }
-  return { written, read };
+  return uses;
 }
 
 /**
@@ -244,102 +255,4 @@ export interface KeyHistory {
   key: string;
   values: ValueTable;
   ops: KeyOps;
-}
-
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** First index in sorted `keys` that is >= `k`. */
-function lowerBound(keys: readonly string[], k: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (keys[mid]! < k) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function isSortedByKey(pairs: ReadonlyArray<readonly [string, string]>): boolean {
-  for (let i = 1; i < pairs.length; i++) if (!(pairs[i - 1]![0] < pairs[i]![0])) return false;
-  return true;
-}
-
-/**
- * The keys the history "knows": those of single-key operations and the bounds of SCANs.
- * A SCAN may return other keys (left in the store by earlier runs); those are not checked.
- */
-export function knownKeys(history: readonly HistoryOp[]): string[] {
-  const keys = new Set<string>();
-  for (let i = 0; i < history.length; i++) {
-    const op = history[i]!;
-    if (op.op === 'SCAN') {
-      keys.add(op.start);
-      keys.add(op.end);
-    } else {
-      keys.add(op.key);
-    }
-  }
-  return [...keys].sort(compareKeys);
-}
-
-/**
- * Split a history into one sub-history per known key. Reads that never returned are
- * dropped (they constrain nothing); writes that never returned stay, with an unknown
- * result and a return time of Infinity. (Plain loops, no closure per operation: this runs
- * over every operation before anything is optimised.)
- */
-export function splitByKey(history: readonly HistoryOp[]): KeyHistory[] {
-  const keys = knownKeys(history);
-  const perKey = new Map<string, KeyHistory>();
-  for (let i = 0; i < keys.length; i++) perKey.set(keys[i]!, { key: keys[i]!, values: new ValueTable(), ops: new KeyOps(Math.ceil(history.length / keys.length)) });
-  for (let source = 0; source < history.length; source++) {
-    const op = history[source]!;
-    const pending = op.ret === null;
-    const ret = op.ret ?? Infinity;
-    switch (op.op) {
-      case 'PUT':
-      case 'DELETE': {
-        const kh = perKey.get(op.key)!;
-        const put = op.op === 'PUT';
-        kh.ops.push(op.call, ret, put ? CODE_PUT : CODE_DELETE, put ? kh.values.id(op.value) : ABSENT, pending ? UNKNOWN : op.result === 'found' ? 1 : 0, source, 0);
-        break;
-      }
-      case 'SWAP': {
-        const kh = perKey.get(op.key)!;
-        kh.ops.push(op.call, ret, CODE_SWAP, kh.values.id(op.value), pending ? UNKNOWN : kh.values.id(op.result), source, 0);
-        break;
-      }
-      case 'GET': {
-        if (pending) break;
-        const kh = perKey.get(op.key)!;
-        kh.ops.push(op.call, ret, CODE_GET, ABSENT, kh.values.id(op.result), source, 0);
-        break;
-      }
-      case 'SCAN': {
-        if (pending || op.result === null || op.start > op.end) break;
-        const pairs = op.result;
-        // Pairs come sorted by key (a SCAN that breaks this is reported on its own): one walk
-        // along both lists finds each known key's pair. Unsorted ones are looked up instead.
-        const returned = isSortedByKey(pairs) ? undefined : new Map(pairs);
-        let p = 0;
-        for (let i = lowerBound(keys, op.start); i < keys.length && keys[i]! <= op.end; i++) {
-          const key = keys[i]!;
-          let value: string | null = null;
-          if (returned !== undefined) {
-            value = returned.get(key) ?? null;
-          } else {
-            while (p < pairs.length && pairs[p]![0] < key) p++;
-            if (p < pairs.length && pairs[p]![0] === key) value = pairs[p]![1];
-          }
-          const kh = perKey.get(key)!;
-          kh.ops.push(op.call, ret, CODE_READ, ABSENT, kh.values.id(value), source, 0);
-        }
-        break;
-      }
-    }
-  }
-  return [...perKey.values()];
 }

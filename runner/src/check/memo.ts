@@ -36,10 +36,13 @@ export class MemoBudget {
   }
 }
 
-/** Does the record at `arena[at…]` describe the current configuration? */
-export type RecordTest = (arena: Int32Array, at: number) => boolean;
-/** Write the current configuration's record at `arena[at…]`. */
-export type RecordWriter = (arena: Int32Array, at: number) => void;
+/** The owner of the records: it knows their layout and the current configuration. */
+export interface MemoRecords {
+  /** Does the record at `arena[at…]` describe the current configuration? */
+  matches(arena: Int32Array, at: number): boolean;
+  /** Write the current configuration's record at `arena[at…]`. */
+  write(arena: Int32Array, at: number): void;
+}
 
 const CHUNK_BITS = 20;
 const MAX_CHUNK = 1 << CHUNK_BITS;
@@ -60,8 +63,8 @@ export class ConfigMemo {
 
   constructor(private readonly budget: MemoBudget) {}
 
-  /** Is a record with hashes (a, b) for which `same` holds there? */
-  has(a: number, b: number, same: RecordTest): boolean {
+  /** Is a record with hashes (a, b) that `records` says matches there? */
+  has(a: number, b: number, records: MemoRecords): boolean {
     if (this.entries === 0) return false;
     const refs = this.refs;
     const mask = this.mask;
@@ -70,13 +73,13 @@ export class ConfigMemo {
       if (ref === 0) return false;
       if (this.hashA[slot] === a && this.hashB[slot] === b) {
         const r = ref - 1;
-        if (same(this.chunks[r >>> CHUNK_BITS]!, r & (MAX_CHUNK - 1))) return true;
+        if (records.matches(this.chunks[r >>> CHUNK_BITS]!, r & (MAX_CHUNK - 1))) return true;
       }
     }
   }
 
   /** Add a record of `size` words (the caller knows it is not there); false if the budget cannot hold it. */
-  add(a: number, b: number, size: number, write: RecordWriter): boolean {
+  add(a: number, b: number, size: number, records: MemoRecords): boolean {
     if (size > MAX_CHUNK) return false;
     if (2 * (this.entries + 1) > this.mask + 1 && !this.resize(Math.max(FIRST_SLOTS, 2 * (this.mask + 1)))) return false;
     if (this.chunkPos + size > this.chunk.length) {
@@ -88,7 +91,7 @@ export class ConfigMemo {
       this.chunkPos = 0;
     }
     const at = this.chunkPos;
-    write(this.chunk, at);
+    records.write(this.chunk, at);
     this.chunkPos += size;
     const mask = this.mask;
     let slot = a & mask;

@@ -38,7 +38,7 @@
  * so a caller can watch the clock, report progress, or work on other keys in between.
  */
 import { ABSENT, CODE_DELETE, CODE_GET, CODE_PUT, CODE_READ, CODE_SWAP, type KeyOps, UNKNOWN } from './kv-model';
-import { ConfigMemo, type MemoBudget } from './memo';
+import { ConfigMemo, type MemoBudget, type MemoRecords } from './memo';
 import { sortIndicesBy } from './sort-indices';
 
 export type SearchStatus = 'linearizable' | 'not-linearizable' | 'paused' | 'memo-full';
@@ -74,7 +74,7 @@ const MODE_FORCED = 1;
 const MODE_SCAN = 2;
 const MODE_BACKTRACK = 3;
 
-export class RegisterSearch {
+export class RegisterSearch implements MemoRecords {
   // The operations that are not in the pool, by call time.
   private readonly n: number;
   /** Index (into the input) of each operation of the list, and of the pool. */
@@ -138,8 +138,6 @@ export class RegisterSearch {
   private startValue = ABSENT;
   private status: SearchStatus = 'paused';
   private readonly memo: ConfigMemo;
-  private readonly sameRecord: (arena: Int32Array, at: number) => boolean;
-  private readonly writeRecord: (arena: Int32Array, at: number) => void;
   private readonly trackDeepest: boolean;
   private deepestLength = -1;
   private deepestOps: Int32Array = new Int32Array(0);
@@ -152,10 +150,10 @@ export class RegisterSearch {
   maxPlaced = 0;
   frontierAtMax = Infinity;
 
-  constructor(ops: KeyOps, startValues: readonly number[], options: SearchOptions) {
+  /** `encoded`: the operations already encoded with the same value map (encodeKeys), else they are encoded here. */
+  constructor(ops: KeyOps, startValues: readonly number[], options: SearchOptions, encoded?: EncodedOps) {
     const map = options.valueMap;
-    // Preparation is split in small functions: each is compiled (optimised) on its own, soon.
-    const enc = encodeOps(ops, map);
+    const enc = encoded ?? encodeKeys([{ ops, map }])[0]!;
     const n = enc.n;
     const pool = enc.poolIndex;
     this.n = n;
@@ -172,10 +170,9 @@ export class RegisterSearch {
     this.totalRequired = enc.reqBelow[n]!;
     while (this.low < n && this.required[this.low] === 0) this.low++;
     this.optionals = enc.optionals;
-    const r = byReturn(n, enc.returning, enc.returnTimes);
-    this.byRet = r.byRet;
-    this.retPos = r.retPos;
-    this.frontier = r.byRet.length > 0 ? this.retTime[r.byRet[0]!]! : Infinity;
+    this.byRet = enc.byRet;
+    this.retPos = enc.retPos;
+    this.frontier = enc.byRet.length > 0 ? this.retTime[enc.byRet[0]!]! : Infinity;
 
     const k = pool.length;
     let maxValue = enc.maxValue;
@@ -202,8 +199,6 @@ export class RegisterSearch {
     this.starts = [...new Set(startValues.map((v) => representative(map, v)))];
     this.memo = new ConfigMemo(options.budget);
     this.trackDeepest = options.trackDeepest === true;
-    this.sameRecord = (arena, at) => this.matches(arena, at);
-    this.writeRecord = (arena, at) => this.write(arena, at);
   }
 
   /** Operations that must be placed (they returned and are not optional). */
@@ -244,222 +239,286 @@ export class RegisterSearch {
     return { order, value: this.deepestValue, startValue: this.deepestStart };
   }
 
-  /** Search for at most `maxSteps` steps; 'paused' if undecided by then. */
-  run(maxSteps: number): SearchStatus {
-    let steps = 0;
-    while (this.status === 'paused' && steps < maxSteps) {
-      steps++;
-      switch (this.mode) {
-        case MODE_FORCED:
-          this.forcedStep();
-          break;
-        case MODE_SCAN:
-          this.scanStep();
-          break;
-        case MODE_BACKTRACK:
-          this.backtrackStep();
-          break;
-        default:
-          this.startStep();
-      }
-    }
-    this.steps += steps;
-    return this.status;
-  }
-
-  /** Look at the next candidate for a read that is legal now; placed at once if so. */
-  private forcedStep(): void {
-    const placed = this.placed;
-    const n = this.n;
-    let e = this.entry;
-    while (e < n && placed[e] === 1) e++;
-    if (e >= n || this.callTime[e]! > this.frontier) {
-      this.mode = MODE_SCAN;
-      this.entry = this.scanStart();
-      this.alt = -1;
-      return;
-    }
-    if (this.kind[e] === K_READ && this.out[e] === this.value) {
-      this.entry = e;
-      this.place(e, -1, -1, this.value, 1);
-    } else {
-      this.entry = e + 1;
-    }
-  }
-
-  /** Try the next candidate, or its next alternative: directly, or after a pool write. */
-  private scanStep(): void {
-    let e = this.entry;
-    if (this.alt === -1) {
-      const placed = this.placed;
-      while (e < this.n && placed[e] === 1) e++;
-      this.entry = e;
-    }
-    if (e >= this.n || this.callTime[e]! > this.frontier) {
-      this.mode = MODE_BACKTRACK;
-      return;
-    }
-    if (this.alt === -1) {
-      const after = step(this.kind[e]!, this.arg[e]!, this.out[e]!, this.value);
-      if (after >= 0) {
-        this.place(e, -1, -1, after, 0);
-        return;
-      }
-      this.alt = 0;
-    }
-    // Illegal as things stand: a pool write just before it may make it legal.
-    const c = this.jokerFor(e, this.value, this.alt, this.frontier);
-    if (c < 0) {
-      this.entry = e + 1;
-      this.alt = -1;
-      return;
-    }
-    this.alt = this.chosenAlt;
-    this.place(e, this.chosenJoker, this.alt, step(this.kind[e]!, this.arg[e]!, this.out[e]!, this.classValue[c]!), 0);
-  }
-
   /**
-   * Place operation i (after pool write `joker` if >= 0), leaving value `after`; unless that
-   * configuration is known to fail: then the scan moves on (after a forced step, it backtracks).
+   * Search for at most `maxSteps` steps; 'paused' if undecided by then.
+   *
+   * One function, the configuration in locals while it runs: V8 then compiles the search once.
+   * As small methods, each was optimised on its own and again inlined into its callers, and
+   * that compiling was most of the CPU time of a check of a few thousand operations. A step
+   * is one candidate looked at (forced or scan), one backtrack, or one start value.
    */
-  private place(i: number, joker: number, alt: number, after: number, forced: number): void {
-    const f = this.sp++;
-    this.frameOp[f] = i;
-    this.frameJoker[f] = joker;
-    this.frameAlt[f] = alt;
-    this.frameValue[f] = this.value;
-    this.frameForced[f] = forced;
-    this.mark(i, joker);
-    this.value = after;
-    if (this.failedBefore()) {
-      this.sp--;
-      this.unmark(i, joker);
-      this.value = this.frameValue[f]!;
-      if (forced === 1) this.mode = MODE_BACKTRACK;
-      else if (alt === -1) this.entry = i + 1;
-      else this.alt++;
-      return;
-    }
-    if (this.placedRequired > this.maxPlaced) {
-      this.maxPlaced = this.placedRequired;
-      this.frontierAtMax = this.frontier;
-    }
-    if (this.trackDeepest) this.noteDeepest();
-    if (this.placedRequired === this.totalRequired) {
-      this.status = 'linearizable';
-      return;
-    }
-    this.entry = this.scanStart();
-    this.mode = MODE_FORCED;
-  }
-
-  /** The current configuration fails: remember it, then undo the last step. */
-  private backtrackStep(): void {
-    if (!this.rememberFailed()) {
-      this.status = 'memo-full';
-      return;
-    }
-    if (this.sp === 0) {
-      this.mode = MODE_START;
-      return;
-    }
-    const f = --this.sp;
-    const i = this.frameOp[f]!;
-    this.unmark(i, this.frameJoker[f]!);
-    this.value = this.frameValue[f]!;
-    // After a forced step fails, so does the configuration before it: keep undoing.
-    if (this.frameForced[f] === 1) return;
-    this.mode = MODE_SCAN;
-    const alt = this.frameAlt[f]!;
-    if (alt === -1) {
-      // It was legal directly, so no pool write could do better: next candidate.
-      this.entry = i + 1;
-      this.alt = -1;
-    } else {
-      this.entry = i;
-      this.alt = alt + 1;
-    }
-  }
-
-  /** Begin from the next start value, if any. */
-  private startStep(): void {
-    if (this.startIndex >= this.starts.length) {
-      this.status = 'not-linearizable';
-      return;
-    }
-    this.value = this.starts[this.startIndex++]!;
-    this.startValue = this.value;
-    if (this.failedBefore()) return;
-    if (this.trackDeepest) this.noteDeepest();
-    if (this.placedRequired === this.totalRequired) {
-      this.status = 'linearizable';
-      return;
-    }
-    this.entry = this.scanStart();
-    this.mode = MODE_FORCED;
-  }
-
-  private mark(i: number, joker: number): void {
-    this.placed[i] = 1;
-    this.hA ^= zobristA(i);
-    this.hB ^= zobristB(i);
-    if (this.required[i] === 1) {
-      this.placedRequired++;
-      if (i === this.low) {
-        const placed = this.placed;
-        const required = this.required;
-        let l = i + 1;
-        while (l < this.n && (placed[l] === 1 || required[l] === 0)) l++;
-        this.low = l;
+  run(maxSteps: number): SearchStatus {
+    if (this.status !== 'paused') return this.status;
+    const n = this.n;
+    const placed = this.placed;
+    const required = this.required;
+    const kind = this.kind;
+    const argOf = this.arg;
+    const outOf = this.out;
+    const callTime = this.callTime;
+    const retTime = this.retTime;
+    const optBit = this.optBit;
+    const byRet = this.byRet;
+    const retPos = this.retPos;
+    const nRet = byRet.length;
+    const used = this.used;
+    const usedAt = this.usedAt;
+    const usedList = this.usedList;
+    const classValue = this.classValue;
+    const frameOp = this.frameOp;
+    const frameJoker = this.frameJoker;
+    const frameAlt = this.frameAlt;
+    const frameValue = this.frameValue;
+    const frameForced = this.frameForced;
+    const memo = this.memo;
+    const totalRequired = this.totalRequired;
+    let mode = this.mode;
+    let entry = this.entry;
+    let alt = this.alt;
+    let value = this.value;
+    let sp = this.sp;
+    let low = this.low;
+    let rp = this.rp;
+    let frontier = this.frontier;
+    let placedRequired = this.placedRequired;
+    let optMask = this.optMask;
+    let usedCount = this.usedCount;
+    let hA = this.hA;
+    let hB = this.hB;
+    let status: SearchStatus = 'paused';
+    let steps = 0;
+    // Along a forced pass seen from its start: candidates looked at, and the first one legal
+    // directly with its place among them (see the end of a forced pass below).
+    let passSeen = false;
+    let visited = 0;
+    let firstLegal = -1;
+    let legalAt = 0;
+    const noPool = this.poolIndex.length === 0;
+    while (steps < maxSteps) {
+      steps++;
+      if (mode === MODE_BACKTRACK) {
+        // The current configuration fails: remember it, then undo the last step (below).
+        this.syncConfig(low, value, optMask, placedRequired, usedCount);
+        if (!memo.add(mixA(hA, value), mixB(hB, value), HEADER + placedRequired - this.reqBelow[low]! + usedCount, this)) {
+          status = 'memo-full';
+          break;
+        }
+        if (sp === 0) {
+          mode = MODE_START;
+          continue;
+        }
+      } else {
+        if (mode === MODE_START) {
+          // Begin from the next start value, if any.
+          if (this.startIndex >= this.starts.length) {
+            status = 'not-linearizable';
+            break;
+          }
+          value = this.starts[this.startIndex++]!;
+          this.startValue = value;
+        } else {
+          // Choose what to place: operation i, after pool write `joker` (or -1), leaving `after`.
+          let i: number;
+          let joker = -1;
+          let jokerAlt = -1;
+          let after: number;
+          let forced = 0;
+          let e = entry;
+          if (mode === MODE_FORCED) {
+            // The next candidate, if it is a read that is legal now: placed at once.
+            while (e < n && placed[e] === 1) e++;
+            if (e >= n || callTime[e]! > frontier) {
+              // The scan comes next, over the same candidates from the same start, nothing placed
+              // in between. With no pool write to try, its outcome is known: the first candidate
+              // legal directly is placed, or none is and it backtracks; its steps are counted as
+              // if taken (when they fit in this call), so a search takes the same steps.
+              const scanSteps = firstLegal >= 0 ? legalAt : visited + 1;
+              if (!passSeen || !noPool || steps + scanSteps > maxSteps) {
+                mode = MODE_SCAN;
+                entry = this.scanStart(low);
+                alt = -1;
+                continue;
+              }
+              steps += scanSteps;
+              passSeen = false;
+              if (firstLegal < 0) {
+                mode = MODE_BACKTRACK;
+                continue;
+              }
+              mode = MODE_SCAN;
+              alt = -1;
+              entry = i = firstLegal;
+              after = step(kind[i]!, argOf[i]!, outOf[i]!, value);
+            } else if (kind[e] !== K_READ || outOf[e] !== value) {
+              visited++;
+              if (noPool && firstLegal < 0 && step(kind[e]!, argOf[e]!, outOf[e]!, value) >= 0) {
+                firstLegal = e;
+                legalAt = visited;
+              }
+              entry = e + 1;
+              continue;
+            } else {
+              entry = e;
+              i = e;
+              after = value;
+              forced = 1;
+            }
+          } else {
+            // The next candidate, or its next alternative: directly, or after a pool write.
+            if (alt === -1) {
+              while (e < n && placed[e] === 1) e++;
+              entry = e;
+            }
+            if (e >= n || callTime[e]! > frontier) {
+              mode = MODE_BACKTRACK;
+              continue;
+            }
+            i = e;
+            after = alt === -1 ? step(kind[e]!, argOf[e]!, outOf[e]!, value) : -1;
+            if (after < 0) {
+              // Illegal as things stand: a pool write just before it may make it legal.
+              if (alt === -1) alt = 0;
+              const c = this.jokerFor(e, value, alt, frontier);
+              if (c < 0) {
+                entry = e + 1;
+                alt = -1;
+                continue;
+              }
+              alt = jokerAlt = this.chosenAlt;
+              joker = this.chosenJoker;
+              after = step(kind[e]!, argOf[e]!, outOf[e]!, classValue[c]!);
+            }
+          }
+          // Place it.
+          const f = sp++;
+          frameOp[f] = i;
+          frameJoker[f] = joker;
+          frameAlt[f] = jokerAlt;
+          frameValue[f] = value;
+          frameForced[f] = forced;
+          placed[i] = 1;
+          hA ^= zobristA(i);
+          hB ^= zobristB(i);
+          if (required[i] === 1) {
+            placedRequired++;
+            if (i === low) {
+              let l = i + 1;
+              while (l < n && (placed[l] === 1 || required[l] === 0)) l++;
+              low = l;
+            }
+            while (rp < nRet && placed[byRet[rp]!] === 1) rp++;
+            frontier = rp < nRet ? retTime[byRet[rp]!]! : Infinity;
+          } else {
+            optMask |= optBit[i]!;
+          }
+          if (joker >= 0) {
+            used[joker] = 1;
+            usedAt[joker] = usedCount;
+            usedList[usedCount++] = joker;
+            hA ^= zobristA(~joker);
+            hB ^= zobristB(~joker);
+          }
+          value = after;
+        }
+        // Go on from this configuration (at a start value, or after a step) unless it is known to fail.
+        let known = false;
+        if (memo.entries > 0) {
+          this.syncConfig(low, value, optMask, placedRequired, usedCount);
+          known = memo.has(mixA(hA, value), mixB(hB, value), this);
+        }
+        if (!known) {
+          if (placedRequired > this.maxPlaced) {
+            this.maxPlaced = placedRequired;
+            this.frontierAtMax = frontier;
+          }
+          if (this.trackDeepest) this.noteDeepest(sp, value);
+          if (placedRequired === totalRequired) {
+            status = 'linearizable';
+            break;
+          }
+          entry = this.scanStart(low);
+          mode = MODE_FORCED;
+          passSeen = true;
+          visited = 0;
+          firstLegal = -1;
+          continue;
+        }
+        // Known to fail: a start value is passed over; a step is undone (below), as a backtrack would.
+        if (mode === MODE_START) continue;
       }
-      const byRet = this.byRet;
-      let rp = this.rp;
-      while (rp < byRet.length && this.placed[byRet[rp]!] === 1) rp++;
-      this.rp = rp;
-      this.frontier = rp < byRet.length ? this.retTime[byRet[rp]!]! : Infinity;
-    } else {
-      this.optMask |= this.optBit[i]!;
+      // Undo the last step. After a forced step fails, so does the configuration before it:
+      // keep undoing. After a step that was legal directly no pool write could do better:
+      // next candidate. After one with a pool write: its next alternative.
+      const f = --sp;
+      const i = frameOp[f]!;
+      const joker = frameJoker[f]!;
+      placed[i] = 0;
+      hA ^= zobristA(i);
+      hB ^= zobristB(i);
+      if (required[i] === 1) {
+        placedRequired--;
+        if (i < low) low = i;
+        const p = retPos[i]!;
+        if (p < rp) {
+          rp = p;
+          frontier = retTime[i]!;
+        }
+      } else {
+        optMask &= ~optBit[i]!;
+      }
+      if (joker >= 0) {
+        used[joker] = 0;
+        const at = usedAt[joker]!;
+        const last = usedList[--usedCount]!;
+        usedList[at] = last;
+        usedAt[last] = at;
+        hA ^= zobristA(~joker);
+        hB ^= zobristB(~joker);
+      }
+      value = frameValue[f]!;
+      if (frameForced[f] === 1) {
+        mode = MODE_BACKTRACK;
+        continue;
+      }
+      mode = MODE_SCAN;
+      const a = frameAlt[f]!;
+      if (a === -1) {
+        entry = i + 1;
+        alt = -1;
+      } else {
+        entry = i;
+        alt = a + 1;
+      }
     }
-    if (joker >= 0) {
-      this.used[joker] = 1;
-      this.usedAt[joker] = this.usedCount;
-      this.usedList[this.usedCount++] = joker;
-      this.hA ^= zobristA(~joker);
-      this.hB ^= zobristB(~joker);
-    }
+    this.mode = mode;
+    this.entry = entry;
+    this.alt = alt;
+    this.sp = sp;
+    this.rp = rp;
+    this.frontier = frontier;
+    this.hA = hA;
+    this.hB = hB;
+    this.syncConfig(low, value, optMask, placedRequired, usedCount);
+    this.status = status;
+    this.steps += steps;
+    return status;
   }
 
-  private unmark(i: number, joker: number): void {
-    this.placed[i] = 0;
-    this.hA ^= zobristA(i);
-    this.hB ^= zobristB(i);
-    if (this.required[i] === 1) {
-      this.placedRequired--;
-      if (i < this.low) this.low = i;
-      const p = this.retPos[i]!;
-      if (p < this.rp) {
-        this.rp = p;
-        this.frontier = this.retTime[i]!;
-      }
-    } else {
-      this.optMask &= ~this.optBit[i]!;
-    }
-    if (joker >= 0) {
-      this.used[joker] = 0;
-      const at = this.usedAt[joker]!;
-      const last = this.usedList[--this.usedCount]!;
-      this.usedList[at] = last;
-      this.usedAt[last] = at;
-      this.hA ^= zobristA(~joker);
-      this.hB ^= zobristB(~joker);
-    }
+  /** The configuration's fields that memo records hold, from the search's locals. */
+  private syncConfig(low: number, value: number, optMask: number, placedRequired: number, usedCount: number): void {
+    this.low = low;
+    this.value = value;
+    this.optMask = optMask;
+    this.placedRequired = placedRequired;
+    this.usedCount = usedCount;
   }
 
   /** Where a scan of the candidates starts: the first operation not placed, optional ones included. */
-  private scanStart(): number {
-    let start = this.low;
-    for (let x = 0; x < this.optionals.length; x++) {
-      const i = this.optionals[x]!;
+  private scanStart(low: number): number {
+    let start = low;
+    const optionals = this.optionals;
+    for (let x = 0; x < optionals.length; x++) {
+      const i = optionals[x]!;
       if (i < start && this.placed[i] === 0) start = i;
     }
     return start;
@@ -505,30 +564,13 @@ export class RegisterSearch {
     return this.placedRequired - this.reqBelow[this.low]!;
   }
 
-  private hashA(): number {
-    return this.hA ^ Math.imul(this.value + 0x632be5ab, 0x85ebca6b);
-  }
-
-  private hashB(): number {
-    const v = this.value;
-    return this.hB ^ Math.imul(v ^ 0x5bd1e995, 0xc2b2ae35) ^ (v >>> 7);
-  }
-
-  /** Is the current configuration known to fail? (Cheap while the memo is empty.) */
-  private failedBefore(): boolean {
-    return this.memo.entries > 0 && this.memo.has(this.hashA(), this.hashB(), this.sameRecord);
-  }
-
   /**
-   * Remember that the current configuration fails. Only failures are kept: a configuration
-   * on the current path cannot come back (placed sets only grow along it), and one that
-   * succeeds ends the search; so a history that needs no backtracking costs no memo at all.
+   * Memo records (see ConfigMemo): only failures are kept. A configuration on the current
+   * path cannot come back (placed sets only grow along it), and one that succeeds ends the
+   * search; so a history that needs no backtracking costs no memo at all. The search itself
+   * is the memo's record tester and writer: one class, so the memo's calls stay monomorphic.
    */
-  private rememberFailed(): boolean {
-    return this.memo.add(this.hashA(), this.hashB(), HEADER + this.extrasCount() + this.usedCount, this.writeRecord);
-  }
-
-  private matches(arena: Int32Array, at: number): boolean {
+  matches(arena: Int32Array, at: number): boolean {
     if (arena[at] !== this.low || arena[at + 1] !== this.value || arena[at + 2] !== this.optMask) return false;
     const extras = arena[at + 3]!;
     const usedCount = arena[at + 4]!;
@@ -539,7 +581,7 @@ export class RegisterSearch {
     return true;
   }
 
-  private write(arena: Int32Array, at: number): void {
+  write(arena: Int32Array, at: number): void {
     const extras = this.extrasCount();
     arena[at] = this.low;
     arena[at + 1] = this.value;
@@ -556,12 +598,12 @@ export class RegisterSearch {
     for (let x = 0; x < this.usedCount; x++) arena[p++] = this.usedList[x]!;
   }
 
-  private noteDeepest(): void {
-    if (!this.trackDeepest || this.sp <= this.deepestLength) return;
-    this.deepestLength = this.sp;
-    this.deepestOps = this.frameOp.slice(0, this.sp);
-    this.deepestJokers = this.frameJoker.slice(0, this.sp);
-    this.deepestValue = this.value;
+  private noteDeepest(sp: number, value: number): void {
+    if (!this.trackDeepest || sp <= this.deepestLength) return;
+    this.deepestLength = sp;
+    this.deepestOps = this.frameOp.slice(0, sp);
+    this.deepestJokers = this.frameJoker.slice(0, sp);
+    this.deepestValue = value;
     this.deepestStart = this.startValue;
   }
 }
@@ -570,7 +612,8 @@ function representative(map: Int32Array | undefined, v: number): number {
   return map === undefined || v >= map.length ? v : map[v]!;
 }
 
-interface EncodedOps {
+/** A key's operations as the search reads them (encodeKeys). */
+export interface EncodedOps {
   /** Operations that are not in the pool, by call time: their index in the input, and their fields. */
   n: number;
   listIndex: Int32Array;
@@ -588,117 +631,145 @@ interface EncodedOps {
   poolIndex: Int32Array;
   /** The optional operations of the list (list positions). */
   optionals: Int32Array;
-  /** The required operations (list positions) and their return times, in call order. */
-  returning: Int32Array;
-  returnTimes: Float64Array;
+  /** The required operations by return time (list positions), and each one's position there. */
+  byRet: Int32Array;
+  retPos: Int32Array;
 }
 
 /**
  * Sort the operations by call and sort them out in one pass: writes that never returned go
- * to the pool, optional reads are dropped (they constrain nothing), the rest make the list.
+ * to the pool, optional reads are dropped (they constrain nothing), the rest make the list;
+ * then the required ones by return time.
+ *
+ * Every key of a check is encoded in one call (CheckRun), not one call per key: V8 then
+ * compiles this loop once, on the stack, for all keys; called once per key it was compiled
+ * again on entry for the next key, and that compiling cost more than the encoding.
  */
-function encodeOps(ops: KeyOps, map: Int32Array | undefined): EncodedOps {
-  const total = ops.length;
-  const order = sortIndicesBy(ops.call.subarray(0, total));
-  // Columns as locals, the value map applied inline: this runs once per key, mostly before
-  // the code is optimised, so every property load and call per operation counts.
-  const listIndex = new Int32Array(total);
-  const kind = new Int8Array(total);
-  const argOf = new Int32Array(total);
-  const outOf = new Int32Array(total);
-  const required = new Uint8Array(total);
-  const optBit = new Int32Array(total);
-  const callTime = new Float64Array(total);
-  const retTime = new Float64Array(total);
-  const reqBelow = new Int32Array(total + 1);
-  const returningAt = new Int32Array(total);
-  const returnTimes = new Float64Array(total);
-  const pool = new Int32Array(total);
-  const mapped = map === undefined ? 0 : map.length;
-  const codes = ops.code;
-  const outs = ops.out;
-  const args = ops.arg;
-  const rets = ops.ret;
-  const calls = ops.call;
-  const optional = ops.optional;
-  const optionalAt: number[] = [];
-  let returning = 0;
-  let k = 0;
-  let n = 0;
-  let below = 0;
-  let maxValue = ABSENT;
-  for (let o = 0; o < total; o++) {
-    const x = order[o]!;
-    const c = codes[x]!;
-    const read = c === CODE_GET || c === CODE_READ;
-    const ret = rets[x]!;
-    let out = outs[x]!;
-    if (out === UNKNOWN) {
-      if (!read) pool[k++] = x;
-      continue;
+export function encodeKeys(keys: ReadonlyArray<{ ops: KeyOps; map: Int32Array | undefined }>): EncodedOps[] {
+  const encoded: EncodedOps[] = [];
+  for (let key = 0; key < keys.length; key++) {
+    const { ops, map } = keys[key]!;
+    const total = ops.length;
+    const order = sortIndicesBy(ops.call.subarray(0, total));
+    // Columns as locals, the value map applied inline: this runs mostly before the code is
+    // optimised, so every property load and call per operation counts.
+    const listIndex = new Int32Array(total);
+    const kind = new Int8Array(total);
+    const argOf = new Int32Array(total);
+    const outOf = new Int32Array(total);
+    const required = new Uint8Array(total);
+    const optBit = new Int32Array(total);
+    const callTime = new Float64Array(total);
+    const retTime = new Float64Array(total);
+    const reqBelow = new Int32Array(total + 1);
+    const returningAt = new Int32Array(total);
+    const returnTimes = new Float64Array(total);
+    const pool = new Int32Array(total);
+    /** listPos[x]: 1 + the list position of input operation x (0: not in the list). */
+    const listPos = new Int32Array(total);
+    const mapped = map === undefined ? 0 : map.length;
+    const codes = ops.code;
+    const outs = ops.out;
+    const args = ops.arg;
+    const rets = ops.ret;
+    const calls = ops.call;
+    const optional = ops.optional;
+    const optionalAt: number[] = [];
+    let returning = 0;
+    let k = 0;
+    let n = 0;
+    let below = 0;
+    let maxValue = ABSENT;
+    for (let o = 0; o < total; o++) {
+      const x = order[o]!;
+      const c = codes[x]!;
+      const read = c === CODE_GET || c === CODE_READ;
+      const ret = rets[x]!;
+      let out = outs[x]!;
+      if (out === UNKNOWN) {
+        if (!read) pool[k++] = x;
+        continue;
+      }
+      const req = optional[x] !== 1 && ret !== Infinity;
+      if (!req && read) continue;
+      const i = n++;
+      const kd = c === CODE_PUT ? K_PUT : c === CODE_SWAP ? K_SWAP : c === CODE_DELETE ? K_DELETE : K_READ;
+      let arg = ABSENT;
+      if (kd === K_PUT || kd === K_SWAP) {
+        arg = args[x]!;
+        if (arg < mapped) arg = map![arg]!;
+        if (arg > maxValue) maxValue = arg;
+      }
+      if (kd === K_SWAP || kd === K_READ) {
+        if (out < mapped) out = map![out]!;
+        if (out > maxValue) maxValue = out;
+      }
+      listIndex[i] = x;
+      listPos[x] = i + 1;
+      kind[i] = kd;
+      argOf[i] = arg;
+      outOf[i] = out;
+      callTime[i] = calls[x]!;
+      retTime[i] = ret;
+      if (req) {
+        required[i] = 1;
+        below++;
+        returningAt[returning] = i;
+        returnTimes[returning++] = ret;
+      } else {
+        if (optionalAt.length === MAX_OPTIONAL) throw new Error(`at most ${MAX_OPTIONAL} optional operations that returned`);
+        optBit[i] = 1 << optionalAt.length;
+        optionalAt.push(i);
+      }
+      reqBelow[i + 1] = below;
     }
-    const req = optional[x] !== 1 && ret !== Infinity;
-    if (!req && read) continue;
-    const i = n++;
-    const kd = c === CODE_PUT ? K_PUT : c === CODE_SWAP ? K_SWAP : c === CODE_DELETE ? K_DELETE : K_READ;
-    let arg = ABSENT;
-    if (kd === K_PUT || kd === K_SWAP) {
-      arg = args[x]!;
-      if (arg < mapped) arg = map![arg]!;
-      if (arg > maxValue) maxValue = arg;
-    }
-    if (kd === K_SWAP || kd === K_READ) {
-      if (out < mapped) out = map![out]!;
-      if (out > maxValue) maxValue = out;
-    }
-    listIndex[i] = x;
-    kind[i] = kd;
-    argOf[i] = arg;
-    outOf[i] = out;
-    callTime[i] = calls[x]!;
-    retTime[i] = ret;
-    if (req) {
-      required[i] = 1;
-      below++;
-      returningAt[returning] = i;
-      returnTimes[returning++] = ret;
-    } else {
-      if (optionalAt.length === MAX_OPTIONAL) throw new Error(`at most ${MAX_OPTIONAL} optional operations that returned`);
-      optBit[i] = 1 << optionalAt.length;
-      optionalAt.push(i);
-    }
-    reqBelow[i + 1] = below;
+    const { byRet, retPos } = byReturn(listPos, required, retTime, returningAt.subarray(0, returning), returnTimes.subarray(0, returning), n);
+    encoded.push({
+      n,
+      listIndex,
+      kind,
+      arg: argOf,
+      out: outOf,
+      required,
+      optBit,
+      callTime,
+      retTime,
+      reqBelow,
+      maxValue,
+      poolIndex: pool.slice(0, k),
+      optionals: Int32Array.from(optionalAt),
+      byRet,
+      retPos,
+    });
   }
-  return {
-    n,
-    listIndex,
-    kind,
-    arg: argOf,
-    out: outOf,
-    required,
-    optBit,
-    callTime,
-    retTime,
-    reqBelow,
-    maxValue,
-    poolIndex: pool.slice(0, k),
-    optionals: Int32Array.from(optionalAt),
-    returning: returningAt.subarray(0, returning),
-    returnTimes: returnTimes.subarray(0, returning),
-  };
+  return encoded;
 }
 
-/** The required operations by return time, and each one's position in that order. */
-function byReturn(n: number, returning: Int32Array, returnTimes: Float64Array): { byRet: Int32Array; retPos: Int32Array } {
+/**
+ * The required operations (list positions) by return time, and each one's position in that
+ * order. A history is written in return order, so in the input's order (listPos: 1 + the list
+ * position of each input operation, 0 if none) they usually are by return time already: one
+ * pass; else a sort of their return times (`returning`, in call order). Ties may come in either
+ * order: the search reads only the earliest return among those not placed.
+ * (A function of its own: each loop of encodeKeys is compiled with all of it.)
+ */
+function byReturn(listPos: Int32Array, required: Uint8Array, retTime: Float64Array, returning: Int32Array, returnTimes: Float64Array, n: number): { byRet: Int32Array; retPos: Int32Array } {
   const count = returning.length;
-  const order = sortIndicesBy(returnTimes);
   const byRet = new Int32Array(count);
-  const retPos = new Int32Array(n);
-  for (let r = 0; r < count; r++) {
-    const i = returning[order[r]!]!;
-    byRet[r] = i;
-    retPos[i] = r;
+  let r = 0;
+  for (let x = 0, last = -Infinity; x < listPos.length && r >= 0; x++) {
+    const i = listPos[x]! - 1;
+    if (i < 0 || required[i] === 0) continue;
+    if (retTime[i]! < last) r = -1;
+    else byRet[r++] = i;
+    last = retTime[i]!;
   }
+  if (r < 0) {
+    const byTime = sortIndicesBy(returnTimes);
+    for (let t = 0; t < count; t++) byRet[t] = returning[byTime[t]!]!;
+  }
+  const retPos = new Int32Array(n);
+  for (let t = 0; t < count; t++) retPos[byRet[t]!] = t;
   return { byRet, retPos };
 }
 
@@ -741,6 +812,15 @@ function groupPool(ops: KeyOps, pool: Int32Array, map: Int32Array | undefined, m
   const nonAbsent: number[] = [];
   for (let c = 0; c < classes; c++) if (values[c] !== ABSENT) nonAbsent.push(c);
   return { poolCall, classOfValue, classValue: Int32Array.from(values), classStart, classMembers, nonAbsentClasses: Int32Array.from(nonAbsent) };
+}
+
+/** The configuration's hashes: the Zobrist XOR of what is placed, mixed with the value. */
+function mixA(h: number, value: number): number {
+  return h ^ Math.imul(value + 0x632be5ab, 0x85ebca6b);
+}
+
+function mixB(h: number, value: number): number {
+  return h ^ Math.imul(value ^ 0x5bd1e995, 0xc2b2ae35) ^ (value >>> 7);
 }
 
 /**

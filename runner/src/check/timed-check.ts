@@ -5,6 +5,7 @@
  */
 import { type CheckProgress, type CheckResult, CheckRun } from './checker';
 import type { HistoryOp } from './history';
+import type { HistoryColumns } from './history-columns';
 
 export interface TimedCheckOptions {
   timeoutMs: number;
@@ -25,7 +26,7 @@ export interface TimedCheck {
 /** Steps between two looks at the clock (a few milliseconds of work). */
 const STEPS_PER_LOOK = 100_000;
 
-export function runTimedCheck(history: readonly HistoryOp[], options: TimedCheckOptions): TimedCheck {
+export function runTimedCheck(history: readonly HistoryOp[] | HistoryColumns, options: TimedCheckOptions): TimedCheck {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   const every = options.progressEveryMs ?? 5000;
