@@ -17,6 +17,7 @@ import { countOption, portOption, replicaOptions } from '../replication/replica-
 import { describePeers, parsePeerList } from '../replication/replica-launch';
 import { serveReplica } from '../replication/replica-process';
 import { TxnShardServer } from '../server/txn-shard-server';
+import { MISTAKE_NAMES, type MistakeSwitches, withMistake } from '../txn/mistakes';
 import { type Address, AddressError, formatAddress, parseAddressList } from '../wire/address';
 
 async function main(): Promise<void> {
@@ -70,6 +71,16 @@ async function main(): Promise<void> {
     fail(`registering with the managers: ${(err as Error).message}`);
   }
 
+  // Test only (the fuzz's mutation runs): MADKV_TXN_MISTAKE=<name> puts one classic mistake back.
+  const mistakeName = process.env['MADKV_TXN_MISTAKE'] ?? '';
+  let mistakes: MistakeSwitches | undefined;
+  if (mistakeName !== '') {
+    const known = MISTAKE_NAMES.find((m) => m === mistakeName);
+    if (known === undefined) fail(`MADKV_TXN_MISTAKE must be one of ${MISTAKE_NAMES.join(', ')}, got '${mistakeName}'`);
+    mistakes = withMistake(known);
+    log(`TEST ONLY: running with the mistake ${known} switched on (MADKV_TXN_MISTAKE)`);
+  }
+
   const started = Date.now();
   let server: TxnShardServer;
   try {
@@ -84,6 +95,7 @@ async function main(): Promise<void> {
       readMode: args['read-mode'],
       txnMode: args['txn-mode'],
       replRttMs: args['repl-rtt-ms'],
+      ...(mistakes ? { mistakes } : {}),
       map,
       managers,
       log,
