@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { HistoryWriter } from '../check/history';
 import { checkListAppend } from '../check/txn/list-append';
 import { type TxnHistoryOp, type TxnRecord, formatTxnLine, txnHistory } from '../check/txn/txn-history';
+import { verdictLine } from '../check/txn/txn-check';
 import { formatTxnCheckReport, txnSummaryLine } from '../check/txn/txn-report';
 import { type ClientFailure, type ClientLaunch, ClientProcess } from '../clients/client-process';
 import { ClientTroubleMonitor } from '../clients/client-trouble';
@@ -223,8 +224,7 @@ export async function runTxnFuzz(c: TxnFuzzConfig, cluster: LocalCluster | undef
   for (const line of formatTxnCheckReport(check, history, { timeUnit: 'us' })) console.log(line);
 
   const outcome: FuzzOutcome = check.verdict === 'FAILED' || failures.length > 0 ? 'FAILED' : check.verdict;
-  const word = outcome === 'PASSED' ? colour.green('PASSED') : outcome === 'FAILED' ? colour.red('FAILED') : colour.yellow('UNKNOWN');
-  console.log(`${heading('Fuzz testing result:')} ${word}`);
+  console.log(verdictLine('Fuzz testing result:', outcome));
   if (outcome === 'PASSED') {
     console.log(`  ${records.length} transactions (${counts.committed} committed, ${counts.aborted} aborted, ${counts.unknown} unknown) are strictly serializable`);
     if (c.historyFile === undefined) fs.rmSync(historyFile, { force: true });
