@@ -133,6 +133,7 @@ export async function runTxnFuzz(c: TxnFuzzConfig, cluster: LocalCluster | undef
   );
 
   const keys = txnFuzzKeys(c.keyPrefix, shards, c.keysPerShard);
+  fs.mkdirSync(path.dirname(historyFile), { recursive: true });
   const trouble = new ClientTroubleMonitor((line) => process.stderr.write(`${line}\n`), { show: !c.forwardStderr });
   const clients = Array.from({ length: c.numClis }, (_, i) =>
     ClientProcess.start(`client ${i}`, c.launch, { forwardStderr: c.forwardStderr, onStderrLine: (line) => trouble.onLine(i, line) }),

@@ -162,7 +162,7 @@ test('p4 fuzz: filed under its txn mode and crashing; the local cluster, when it
   const p4: RunContext = { ...ctx, results: '/r/madkv-p4', clusterDir: '/c' };
   const p = plan('p4', 'fuzz', ['5', 'yes', '2pc', '127.0.0.1:3666,127.0.0.1:3667'], p4);
   assert.equal(p.logFile, '/r/madkv-p4/fuzz/fuzz-2pc-yes.log');
-  const base = [...RUNNER, 'txn-fuzz', '--num-clis', '5', '--txn-mode', '2pc', '--duration', '20'];
+  const base = [...RUNNER, 'txn-fuzz', '--num-clis', '5', '--txn-mode', '2pc', '--duration', '20', '--history', '/r/madkv-p4/fuzz/fuzz-2pc-yes.history.jsonl'];
   const client = ['--client-just-args', 'p4::client', '127.0.0.1:3666,127.0.0.1:3667'];
   assert.deepEqual(p.command, [...base, ...client]);
   assert.deepEqual(p.localCluster?.commandWithCluster, [...base, '--cluster', '/c', '--crash', ...client]);
@@ -172,7 +172,7 @@ test('p4 fuzz: filed under its txn mode and crashing; the local cluster, when it
 
   const calm = plan('p4', 'fuzz', ['3', 'no', 'mako', '127.0.0.1:3666'], { ...p4, runnerArgs: ['--duration', '3'] });
   assert.equal(calm.logFile, '/r/madkv-p4/fuzz/fuzz-mako-no.log');
-  assert.deepEqual(calm.command.slice(2, 8), ['txn-fuzz', '--num-clis', '3', '--txn-mode', 'mako', '--duration'], 'the runner args give the duration, once');
+  assert.deepEqual(calm.command.slice(2, 11), ['txn-fuzz', '--num-clis', '3', '--txn-mode', 'mako', '--history', '/r/madkv-p4/fuzz/fuzz-mako-no.history.jsonl', '--duration', '3'], 'the runner args give the duration, once');
   assert.equal(calm.command.filter((a) => a === '--duration').length, 1);
   assert.equal(calm.localCluster?.required, undefined, 'crashing=no runs against any cluster');
   assert.equal(planRun('p4', 'fuzz', ['3', 'no', 'raft', '127.0.0.1:3666'], p4), "txn_mode must be mako or 2pc, got 'raft'");

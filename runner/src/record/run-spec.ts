@@ -14,6 +14,7 @@
  *   p3 testcase <num 1..4>                                      -> tests/test<num>.log
  *   p3 nemesis <duration> <faults> <seed|''>                    -> nemesis/nemesis-<duration>s-<seed>.log
  *   p4 fuzz <nclis> <crashing yes|no> <txn_mode mako|2pc> <managers>  -> fuzz/fuzz-<txn_mode>-<crashing>.log
+ *                                                                 (and its history, fuzz-<txn_mode>-<crashing>.history.jsonl)
  *
  * p4 fuzz runs `runner txn-fuzz` for 20 s (unless MADKV_RUNNER_ARGS gives --duration or
  * --num-txns). When the local cluster in the cluster folder has these managers, the runner
@@ -251,7 +252,9 @@ const PLANNERS: Record<string, (a: readonly string[], ctx: RunContext) => RunPla
     const list = addressList('managers', managers!);
     const clusterDir = p3ClusterDir(ctx);
     const sized = ctx.runnerArgs.includes('--duration') || ctx.runnerArgs.includes('--num-txns') ? [] : ['--duration', String(P4_FUZZ_SECS)];
-    const args = ['txn-fuzz', '--num-clis', String(n), '--txn-mode', txnMode, ...sized];
+    // The history is kept beside the log, passed or not (the report's runs can be re-checked).
+    const history = path.join(ctx.results, 'fuzz', `fuzz-${txnMode}-${c}.history.jsonl`);
+    const args = ['txn-fuzz', '--num-clis', String(n), '--txn-mode', txnMode, ...sized, '--history', history];
     const withCluster = [...args, '--cluster', clusterDir, ...(c === 'yes' ? ['--crash'] : [])];
     const managerList = list.split(',').map((s) => s.trim());
     return {
