@@ -2,7 +2,8 @@
  * `runner txn-fuzz` end to end: with a stand-in client (testing/fake-txn-client.ts) a correct
  * store passes and one whose reads lie fails with the checker's witness and keeps its history;
  * on a small real stage-4 cluster (1 manager, 2 shards × rf 1, mako) a short run with a shard
- * leader killed and restarted passes, and the log lists both faults.
+ * leader killed and restarted passes, and the log lists both faults; with a classic mistake put
+ * back into the shards (MADKV_TXN_MISTAKE, test only) the run fails.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -78,5 +79,21 @@ describe('runner txn-fuzz', () => {
     assert.ok(stats !== null && Number(stats[1]) > 20 && Number(stats[5]) > 0, r.stdout);
     const section = parseFaultSection(r.stdout.split('\n'));
     assert.deepEqual(section?.events.map((e) => e.event), ['killed (SIGKILL)', 'restarted']);
+  });
+
+  test('with a classic mistake switched on (validating reads only at written shards), the run fails with a cycle', async () => {
+    const mistaken = { ...env, MADKV_TXN_MISTAKE: 'validateOnlyWrittenShards' };
+    const cluster = await startTestCluster({ dir: path.join(dir, 'mistaken'), stage: 'test-txn-fuzz', shape: { managers: 1, partitions: 2, rf: 1 }, proxies: false, txn: { mode: 'mako', replRttMs: 0 }, env: mistaken });
+    clusters.push(cluster);
+    assert.deepEqual((await cluster.waitForLeaders(20_000)).missing, []);
+    const client = `${JSON.stringify(process.execPath)} dist/kvstore/src/bin/client.js --managers ${cluster.managerAddresses.join(',')}`;
+    // One key per shard, every transaction across both: read skew shows within a second or two.
+    const r = await runRunner(['txn-fuzz', '--num-clis', '3', '--duration', '3', '--keys-per-shard', '1', '--cross-shard', '1', '--cluster', cluster.dir, '--client-cmd', client], { env });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Fuzz testing result: FAILED$/m);
+    assert.match(r.stdout, /^ {2}(G-single|G2) \(/m);
+    const kept = /history kept in (\S+)/.exec(r.stdout)?.[1];
+    assert.ok(kept !== undefined && fs.existsSync(kept));
+    fs.rmSync(kept);
   });
 });
