@@ -61,6 +61,11 @@ test('mistyped p4 recipes are refused with one line each, before anything is mad
     [['p4::cluster', '1', '2', '3', '3pc'], "error: --txn-mode must be mako or 2pc, got '3pc'"],
     [['p4::cluster', '1', '2', '3', 'mako', '-5'], 'error: --repl-rtt-ms must be an integer from 0 to 10000, got -5'],
     [['p4::cluster', '1', '2', '4'], 'error: rf must be one of 1, 3, 5, 7, 9, got 4'],
+    [['p4::fuzz', '0'], "error: nclis must be an integer from 1 to 1000, got '0'"],
+    [['p4::fuzz', '5', 'maybe'], "error: crashing must be yes or no, got 'maybe'"],
+    [['p4::fuzz', '5', 'no', '3pc'], "error: txn_mode must be mako or 2pc, got '3pc'"],
+    [['p4::fuzz', '5', 'no', 'mako', '127.0.0.1:3666,'], "error: managers: expected comma-separated host:port addresses, got '127.0.0.1:3666,'"],
+    [['p4::fuzz', '5', 'yes', 'mako', '127.0.0.1:3666', dir], `error: crashing=yes needs the local cluster in ${dir} (start it with p4::cluster) to be the one managers 127.0.0.1:3666 name`],
     [['p4::service', 's0.0', '127.0.0.1:3666', '127.0.0.1:3606', '1', '127.0.0.1:3777', '127.0.0.1:3707', './b', 'mako', 'soon'], "error: repl_rtt_ms must be an integer from 0 to 10000, got 'soon'"],
   ] as const) {
     const r = await just([...args]);
@@ -76,6 +81,9 @@ test('p4::cluster runs Mako shards; a cross-shard transaction survives p4::crash
   assert.equal(up.code, 0, up.stdout + up.stderr);
   assert.match(up.stdout, /2 shards \(mako\) × rf 3/);
   const managers = `127.0.0.1:${base}`;
+  const wrongMode = await just(['p4::fuzz', '5', 'no', '2pc', managers, dir]);
+  assert.equal(programError(wrongMode.stderr), `error: txn_mode 2pc does not match the cluster in ${dir}, which runs mako`);
+  assert.equal(fs.existsSync(path.join(scratch, 'results', 'madkv-p4', 'fuzz')), false, 'no fuzz log folder');
   const a = keyOn(0, 'acct');
   const b = keyOn(1, 'acct');
   const txn = await just(['p4::client', managers], `TXN 3\nINCR ${a} -7\nINCR ${b} 7\nAPPEND log x1\nSTOP\n`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The MadKV runner: `service`, `fuzz`, `check`, `bench` and `nemesis` sub-commands, called by the
+ * The MadKV runner: `service`, `fuzz`, `txn-fuzz`, `check`, `bench` and `nemesis` sub-commands, called by the
  * stage recipes (justmod/proj*.just) or directly: `npm run --silent runner -- <command> …`.
  */
 import yargs, { type Argv } from 'yargs';
@@ -10,6 +10,7 @@ import { WORKLOAD_NAMES } from './bench/workload';
 import { runCheck, verdictExitCode } from './check/check-command';
 import type { ClientLaunch } from './clients/client-process';
 import type { LocalCluster } from './cluster/local-cluster';
+import type { TxnFuzzConfig } from './fuzz/txn-fuzz-command';
 import { randomSeed } from './random';
 import { NEMESIS_FAULTS, type NemesisFaultKind } from './faults/nemesis-schedule';
 
@@ -19,6 +20,7 @@ import { NEMESIS_FAULTS, type NemesisFaultKind } from './faults/nemesis-schedule
  */
 const commands = {
   fuzz: () => require('./fuzz/fuzz-command') as typeof import('./fuzz/fuzz-command'),
+  txnFuzz: () => require('./fuzz/txn-fuzz-command') as typeof import('./fuzz/txn-fuzz-command'),
   bench: () => require('./bench/bench-command') as typeof import('./bench/bench-command'),
   service: () => require('./service') as typeof import('./service'),
   cluster: () => require('./cluster/local-cluster') as typeof import('./cluster/local-cluster'),
@@ -118,6 +120,61 @@ async function main(): Promise<number> {
         const problem = validateFuzzConfig(config);
         if (problem !== undefined) throw new UsageError(problem);
         exitCode = verdictExitCode(await runFuzz(config));
+      },
+    )
+    .command(
+      'txn-fuzz',
+      'fuzz-test a stage-4 store with list-append transactions (TXN blocks) and check the history for strict serializability',
+      (y) =>
+        clientOptions(y)
+          .option('num-clis', { type: 'number', default: 5, describe: 'number of concurrent clients' })
+          .option('shards', { type: 'number', default: 3, describe: "the store's shard count, to spread keys (a local cluster's --cluster own count wins)" })
+          .option('keys-per-shard', { type: 'number', default: 3, describe: 'keys on each shard' })
+          .option('cross-shard', { type: 'number', default: 0.5, describe: 'share of transactions whose keys span two or more shards (0..1)' })
+          .option('num-txns', { type: 'number', describe: 'transactions per client (default 200)' })
+          .option('duration', { type: 'number', describe: 'run for this many seconds instead of a number of transactions' })
+          .option('history', { type: 'string', describe: 'write the history (JSON lines) here and keep it; by default a temporary file kept only if the run does not pass' })
+          .option('cluster', { type: 'string', describe: "the local cluster's folder: its txn mode is checked, its shard count used, its fault journal read" })
+          .option('crash', { type: 'boolean', default: false, describe: "kill -9 a shard leader of the --cluster a third into the run, restart it at two thirds (needs --duration)" })
+          .option('txn-mode', { type: 'string', choices: ['mako', '2pc'], describe: "the protocol the store runs (refused if the --cluster's differs)" })
+          .option('fault-journal', { type: 'string', describe: "the cluster's fault journal (default: the --cluster's): the faults injected during the run go to the log" })
+          .example('$0 txn-fuzz --duration 20 --cluster /tmp/madkv-p4/cluster --crash --client-just-args p4::client 127.0.0.1:3666', ''),
+      async (a) => {
+        const { runTxnFuzz, validateTxnFuzzConfig } = commands.txnFuzz();
+        const launch = clientLaunch(justArgs, a['client-cmd']);
+        if (typeof launch === 'string') throw new UsageError(launch);
+        if (a['num-txns'] !== undefined && a.duration !== undefined) throw new UsageError('give --num-txns or --duration, not both');
+        let cluster: LocalCluster | undefined;
+        if (a.cluster !== undefined) {
+          try {
+            cluster = commands.cluster().LocalCluster.load(a.cluster, { detached: true });
+          } catch (err) {
+            throw new UsageError((err as Error).message);
+          }
+        }
+        const seed = a.seed ?? randomSeed();
+        const mode = a['txn-mode'];
+        const config: TxnFuzzConfig = {
+          numClis: a['num-clis'],
+          shards: a.shards,
+          keysPerShard: a['keys-per-shard'],
+          crossShare: a['cross-shard'],
+          numTxns: a['num-txns'] ?? 200,
+          durationMs: a.duration === undefined ? undefined : a.duration * 1000,
+          launch,
+          seed,
+          // Fresh keys each run, even with the same seed: earlier runs' lists would read as garbage.
+          keyPrefix: `f${Date.now().toString(36)}${(seed % 1296).toString(36)}`,
+          historyFile: a.history,
+          opTimeoutMs: a['op-timeout'] * 1000,
+          forwardStderr: a['client-stderr'],
+          faultJournal: a['fault-journal'] ?? cluster?.journalFile,
+          crash: a.crash,
+          txnMode: mode === 'mako' || mode === '2pc' ? mode : undefined,
+        };
+        const problem = validateTxnFuzzConfig(config, cluster);
+        if (problem !== undefined) throw new UsageError(problem);
+        exitCode = verdictExitCode(await runTxnFuzz(config, cluster));
       },
     )
     .command(
@@ -231,7 +288,7 @@ async function main(): Promise<number> {
         });
       },
     )
-    .demandCommand(1, 'name a command: fuzz, check, bench, nemesis or service')
+    .demandCommand(1, 'name a command: fuzz, txn-fuzz, check, bench, nemesis or service')
     .strict()
     .help()
     .alias('help', 'h')

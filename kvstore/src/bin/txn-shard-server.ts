@@ -16,6 +16,7 @@ import { describePeers } from '../replication/replica-launch';
 import { serverReplicaIdentity, serverReplicaOptions } from '../replication/server-replica-cli';
 import { serveReplica } from '../replication/replica-process';
 import { TxnShardServer } from '../server/txn-shard-server';
+import { MISTAKE_NAMES, type MistakeSwitches, withMistake } from '../txn/mistakes';
 import { type Address, formatAddress } from '../wire/address';
 
 async function main(): Promise<void> {
@@ -49,6 +50,16 @@ async function main(): Promise<void> {
     fail(`registering with the managers: ${(err as Error).message}`);
   }
 
+  // Test only (the fuzz's mutation runs): MADKV_TXN_MISTAKE=<name> puts one classic mistake back.
+  const mistakeName = process.env['MADKV_TXN_MISTAKE'] ?? '';
+  let mistakes: MistakeSwitches | undefined;
+  if (mistakeName !== '') {
+    const known = MISTAKE_NAMES.find((m) => m === mistakeName);
+    if (known === undefined) fail(`MADKV_TXN_MISTAKE must be one of ${MISTAKE_NAMES.join(', ')}, got '${mistakeName}'`);
+    mistakes = withMistake(known);
+    log(`TEST ONLY: running with the mistake ${known} switched on (MADKV_TXN_MISTAKE)`);
+  }
+
   const started = Date.now();
   let server: TxnShardServer;
   try {
@@ -63,6 +74,7 @@ async function main(): Promise<void> {
       readMode: args['read-mode'],
       txnMode: args['txn-mode'],
       replRttMs: args['repl-rtt-ms'],
+      ...(mistakes ? { mistakes } : {}),
       map,
       managers,
       log,

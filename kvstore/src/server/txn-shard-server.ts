@@ -39,6 +39,7 @@ import { StorageLock } from '../storage/storage-lock';
 import type { TxnShardCore } from '../txn/core-interface';
 import { type TxnLogEntry, txnLogCodec } from '../txn/log-entry';
 import { MakoShardCore } from '../txn/mako-core';
+import type { MistakeSwitches } from '../txn/mistakes';
 import type { ToManager } from '../txn/messages';
 import { ShardStateMachine, type TxnApplyResult } from '../txn/shard-state-machine';
 import { TwoPcShardCore } from '../txn/twopc-core';
@@ -73,6 +74,8 @@ export interface TxnShardServerOptions {
   managers: Address[];
   /** The core's tick (watermark exchange period), ms. */
   coreTickMs?: number;
+  /** Test only: a classic mistake put back into the core (txn/mistakes.ts); default none. */
+  mistakes?: MistakeSwitches;
   log: LogFn;
   onFatal: (err: Error) => void;
 }
@@ -158,7 +161,7 @@ export class TxnShardServer {
         log: o.log,
       },
       (): TxnShardCore => {
-        const config = { shard: o.shard, shards: this.shards, shardOf, leader: `${o.replica}@${this.leadTerm}` };
+        const config = { shard: o.shard, shards: this.shards, shardOf, leader: `${o.replica}@${this.leadTerm}`, ...(o.mistakes ? { mistakes: o.mistakes } : {}) };
         o.log(`leading shard ${o.shard} in term ${this.leadTerm}: ${o.txnMode} transaction core started`);
         return o.txnMode === 'mako' ? new MakoShardCore(config, this.sm) : new TwoPcShardCore(config, this.sm);
       },

@@ -211,7 +211,12 @@ export class HistoryWriter {
   }
 
   append(op: HistoryOp): void {
-    this.buffered.push(formatHistoryLine(op));
+    this.appendLine(formatHistoryLine(op));
+  }
+
+  /** A line already formatted (a transactional history's, check/txn/txn-history.ts). */
+  appendLine(line: string): void {
+    this.buffered.push(line);
     if (this.buffered.length >= 512) this.flush();
   }
 

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { justExecutable, repoRoot } from '../paths';
 import { type KvAnswer, type KvCall, clip, formatCall, parseAnswerLine, parseScanLine } from './protocol';
+import { type TxnAnswer, type TxnCallOp, formatTxnBlock, txnAnswerReader } from './txn-protocol';
 
 export type ClientLaunch = { kind: 'just'; args: string[] } | { kind: 'shell'; command: string };
 
@@ -19,13 +20,18 @@ export interface ClientFailure {
   message: string;
 }
 
-export type CallOutcome = { ok: true; answer: KvAnswer } | { ok: false; failure: ClientFailure };
+export type Outcome<A> = { ok: true; answer: A } | { ok: false; failure: ClientFailure };
+export type CallOutcome = Outcome<KvAnswer>;
+
+/** What one output line does to the answer awaited: goes on, completes it, or is wrong. */
+type ReadStep<A> = { kind: 'more' } | { kind: 'answer'; answer: A } | { kind: 'error'; message: string };
 
 interface Pending {
-  call: KvCall | 'STOP';
+  /** The command as written (without its last newline, in messages). */
   line: string;
-  scanPairs: Array<[string, string]> | undefined;
-  resolve: (outcome: CallOutcome) => void;
+  /** Reads one output line; settles the call when the answer is complete. */
+  onLine: (line: string) => void;
+  reject: (failure: ClientFailure) => void;
   /** performance.now() past which the call has failed (Infinity: no limit). */
   deadline: number;
   timeoutMs: number;
@@ -126,12 +132,17 @@ export class ClientProcess {
 
   /** Send one command and wait for its answer, at most `timeoutMs`. */
   call(call: KvCall, timeoutMs: number): Promise<CallOutcome> {
-    return this.send(call, formatCall(call), timeoutMs);
+    return this.send(formatCall(call), timeoutMs, kvAnswerReader(call));
+  }
+
+  /** Send one `TXN n` block and wait for its whole answer, at most `timeoutMs`. */
+  txn(ops: readonly TxnCallOp[], timeoutMs: number): Promise<Outcome<TxnAnswer>> {
+    return this.send(formatTxnBlock(ops), timeoutMs, txnAnswerReader(ops));
   }
 
   /** Send STOP, expect `STOP` back and the process to exit; kill it if it does not. */
   async stop(timeoutMs: number): Promise<{ ok: true } | { ok: false; failure: ClientFailure }> {
-    const outcome = await this.send('STOP', 'STOP\n', timeoutMs);
+    const outcome = await this.send('STOP\n', timeoutMs, stopReader);
     if (!outcome.ok) {
       this.kill();
       return outcome;
@@ -168,13 +179,22 @@ export class ClientProcess {
     });
   }
 
-  private send(call: KvCall | 'STOP', line: string, timeoutMs: number): Promise<CallOutcome> {
+  private send<A>(line: string, timeoutMs: number, read: (line: string) => ReadStep<A>): Promise<Outcome<A>> {
     if (this.pending !== undefined) throw new Error(`${this.name}: a call is already in flight`);
     if (this.failure !== undefined) return Promise.resolve({ ok: false, failure: this.failure });
     if (this.exited !== undefined) return Promise.resolve({ ok: false, failure: this.exitFailure() });
     return new Promise((resolve) => {
       const deadline = Number.isFinite(timeoutMs) ? performance.now() + timeoutMs : Infinity;
-      this.pending = { call, line, scanPairs: undefined, resolve, deadline, timeoutMs };
+      const onLine = (l: string): void => {
+        const r = read(l);
+        if (r.kind === 'answer') {
+          this.pending = undefined;
+          resolve({ ok: true, answer: r.answer });
+        } else if (r.kind === 'error') {
+          this.fail({ kind: 'protocol', message: `${this.name}: ${r.message}` });
+        }
+      };
+      this.pending = { line: line.split('\n')[0]!, onLine, reject: (failure) => resolve({ ok: false, failure }), deadline, timeoutMs };
       if (deadline !== Infinity && this.deadlineTimer === undefined) this.armDeadline(timeoutMs);
       this.child.stdin!.write(line);
     });
@@ -190,16 +210,10 @@ export class ClientProcess {
         this.armDeadline(left);
         return;
       }
-      this.fail({ kind: 'timeout', message: `${this.name}: no answer to '${clip(p.line.trimEnd())}' within ${formatSeconds(p.timeoutMs)}` });
+      this.fail({ kind: 'timeout', message: `${this.name}: no answer to '${clip(p.line)}' within ${formatSeconds(p.timeoutMs)}` });
     }, Math.ceil(ms)).unref();
   }
 
-  private settle(outcome: CallOutcome): void {
-    const p = this.pending;
-    if (p === undefined) return;
-    this.pending = undefined;
-    p.resolve(outcome);
-  }
 
   private clearDeadline(): void {
     if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
@@ -208,7 +222,9 @@ export class ClientProcess {
 
   private fail(failure: ClientFailure): void {
     if (this.failure === undefined) this.failure = failure;
-    this.settle({ ok: false, failure });
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(failure);
   }
 
   private onStdout(chunk: string): void {
@@ -231,25 +247,7 @@ export class ClientProcess {
       this.fail({ kind: 'protocol', message: `${this.name}: printed '${clip(line)}' while no command was in flight` });
       return;
     }
-    if (p.call === 'STOP') {
-      const t = line.trim();
-      if (t === '') return;
-      // The answer value is unused: stop() only looks at ok.
-      if (t === 'STOP') this.settle({ ok: true, answer: { op: 'GET', value: null } });
-      else this.fail({ kind: 'protocol', message: `${this.name}: answered '${clip(line)}' to STOP (expected 'STOP')` });
-      return;
-    }
-    if (p.scanPairs !== undefined) {
-      const r = parseScanLine(line);
-      if (r.kind === 'pair') p.scanPairs.push(r.pair);
-      else if (r.kind === 'end') this.settle({ ok: true, answer: { op: 'SCAN', pairs: p.scanPairs } });
-      else if (r.kind === 'error') this.fail({ kind: 'protocol', message: `${this.name}: ${r.message}` });
-      return;
-    }
-    const r = parseAnswerLine(p.call, line);
-    if (r.kind === 'answer') this.settle({ ok: true, answer: r.answer });
-    else if (r.kind === 'scan-begun') p.scanPairs = [];
-    else if (r.kind === 'error') this.fail({ kind: 'protocol', message: `${this.name}: ${r.message}` });
+    p.onLine(line);
   }
 
   private onStderr(chunk: string): void {
@@ -293,6 +291,30 @@ export class ClientProcess {
     const detail = tail.length > 0 ? `; its last stderr lines:\n${tail.map((l) => `      | ${l}`).join('\n')}` : '';
     return { kind: 'exited', message: `${this.name} ${how} before answering${detail}` };
   }
+}
+
+/** The answer to one single-key command (a SCAN's runs over lines up to `SCAN END`). */
+function kvAnswerReader(call: KvCall): (line: string) => ReadStep<KvAnswer> {
+  let scanPairs: Array<[string, string]> | undefined;
+  return (line) => {
+    if (scanPairs !== undefined) {
+      const r = parseScanLine(line);
+      if (r.kind === 'pair') scanPairs.push(r.pair);
+      if (r.kind === 'end') return { kind: 'answer', answer: { op: 'SCAN', pairs: scanPairs } };
+      return r.kind === 'error' ? r : { kind: 'more' };
+    }
+    const r = parseAnswerLine(call, line);
+    if (r.kind === 'scan-begun') scanPairs = [];
+    if (r.kind === 'answer' || r.kind === 'error') return r;
+    return { kind: 'more' };
+  };
+}
+
+function stopReader(rawLine: string): ReadStep<null> {
+  const t = rawLine.trim();
+  if (t === '') return { kind: 'more' };
+  if (t === 'STOP') return { kind: 'answer', answer: null };
+  return { kind: 'error', message: `answered '${clip(rawLine)}' to STOP (expected 'STOP')` };
 }
 
 function formatSeconds(ms: number): string {

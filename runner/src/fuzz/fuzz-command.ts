@@ -49,7 +49,7 @@ export function validateFuzzConfig(c: FuzzConfig): string | undefined {
 }
 
 /** The log's fault section: journaled faults inside [start, end] (none without a journal) and the clients' retries. */
-function faultLines(journal: string | undefined, startMs: number, endMs: number, retried: number): string[] {
+export function faultLines(journal: string | undefined, startMs: number, endMs: number, retried: number): string[] {
   if (journal === undefined) return formatFaultSection([], startMs, endMs, retried);
   let contents: JournalContents;
   try {

@@ -25,10 +25,12 @@ const USAGE = `usage: record [--results <dir>] [--cluster <dir>] <stage> <kind> 
   p3 bench <nclis> <wload> <server_rf> <managers>
   p3 testcase <num 1..4>
   p3 nemesis <duration> <faults> <seed, or '' for a random one>
+  p4 fuzz <nclis> <crashing> <txn_mode> <managers>
 
 Runs it and records its output under <dir> (default <MADKV_RESULTS_ROOT or /tmp>/madkv-<stage>),
 replacing the log only when the run succeeds. p3: --cluster is the local cluster's folder
-(default <results>/cluster): its fault journal and layout go to the log.`;
+(default <results>/cluster): its fault journal and layout go to the log. p4: the same folder's
+cluster, when the managers are its own, is checked for txn_mode and crashed with crashing=yes.`;
 
 /** How long a nemesis waits, once done, for a fuzz run beside it to finish. */
 const FUZZ_BESIDE_WAIT_MS = 10 * 60_000;
@@ -61,6 +63,19 @@ async function main(argv: string[]): Promise<number> {
     freshSeed: randomSeed(),
   });
   if (typeof plan === 'string') return usageError(plan);
+  if (plan.localCluster !== undefined) {
+    const local = plan.localCluster;
+    const layout = readLayout(local.dir);
+    const mine = layout?.p3 !== undefined && sameSet(layout.p3.managerAddresses, local.managers);
+    if (mine) {
+      const mode = layout.p3?.txn?.mode;
+      if (mode === undefined) return usageError(`the cluster in ${local.dir} is not a stage-4 (transactional) cluster`);
+      if (mode !== local.txnMode) return usageError(`txn_mode ${local.txnMode} does not match the cluster in ${local.dir}, which runs ${mode}`);
+      plan.command = local.commandWithCluster;
+    } else if (local.required !== undefined) {
+      return usageError(local.required);
+    }
+  }
   if (plan.topology !== undefined) {
     const found = await findTopology(plan.topology);
     const mismatch = plan.topology.rf !== undefined && typeof found !== 'string' ? rfMismatch(plan.topology.rf, found) : undefined;
@@ -92,6 +107,18 @@ async function topologyNotes(found: Topology | string): Promise<string[]> {
   const stamp = `Recorded on ${os.hostname()} at ${new Date().toISOString()}`;
   if (typeof found === 'string') return [stamp, `Topology:  host ${os.hostname()}  (unknown: ${found})`];
   return [stamp, ...(await topologyLines(found))];
+}
+
+function readLayout(dir: string): ClusterLayout | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'cluster.json'), 'utf8')) as ClusterLayout;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 function usageError(message: string): number {

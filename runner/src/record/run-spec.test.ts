@@ -139,7 +139,7 @@ test('every bad argument is a one-line message', () => {
     ['p2', 'bench', ['10', 'a', '3', '127.0.0.1:99999'], "manager: bad address '127.0.0.1:99999': port 99999 is out of range"],
     ['p2', 'testcase', ['1'], 'p2 testcase takes 0 arguments (none), got 1'],
     ['p2', 'report', [], 'unknown run \'report\' for p2: expected testcase, fuzz, bench'],
-    ['p9', 'fuzz', [], "unknown stage 'p9': expected p1, p2 or p3"],
+    ['p9', 'fuzz', [], "unknown stage 'p9': expected p1, p2, p3 or p4"],
     ['p3', 'fuzz', ['4', 'no', '127.0.0.1:3666'], "server_rf must be one of 1, 3, 5, 7, 9, got '4'"],
     ['p3', 'fuzz', ['05', 'no', '127.0.0.1:3666'], "server_rf must be one of 1, 3, 5, 7, 9, got '05'"],
     ['p3', 'fuzz', ['5', 'sometimes', '127.0.0.1:3666'], "crashing must be yes or no, got 'sometimes'"],
@@ -156,4 +156,24 @@ test('every bad argument is a one-line message', () => {
     ['p3', 'report', [], 'unknown run \'report\' for p3: expected fuzz, bench, testcase, nemesis'],
   ];
   for (const [stage, kind, args, message] of bad) assert.equal(planRun(stage, kind, args, ctx), message, `${stage} ${kind} ${args.join(' ')}`);
+});
+
+test('p4 fuzz: filed under its txn mode and crashing; the local cluster, when it is the managers\', gets the crash', () => {
+  const p4: RunContext = { ...ctx, results: '/r/madkv-p4', clusterDir: '/c' };
+  const p = plan('p4', 'fuzz', ['5', 'yes', '2pc', '127.0.0.1:3666,127.0.0.1:3667'], p4);
+  assert.equal(p.logFile, '/r/madkv-p4/fuzz/fuzz-2pc-yes.log');
+  const base = [...RUNNER, 'txn-fuzz', '--num-clis', '5', '--txn-mode', '2pc', '--duration', '20', '--history', '/r/madkv-p4/fuzz/fuzz-2pc-yes.history.jsonl'];
+  const client = ['--client-just-args', 'p4::client', '127.0.0.1:3666,127.0.0.1:3667'];
+  assert.deepEqual(p.command, [...base, ...client]);
+  assert.deepEqual(p.localCluster?.commandWithCluster, [...base, '--cluster', '/c', '--crash', ...client]);
+  assert.deepEqual(p.localCluster?.managers, ['127.0.0.1:3666', '127.0.0.1:3667']);
+  assert.match(p.localCluster?.required ?? '', /^crashing=yes needs the local cluster in \/c/);
+  assert.match(p.verdict?.source ?? '', /Fuzz testing result/);
+
+  const calm = plan('p4', 'fuzz', ['3', 'no', 'mako', '127.0.0.1:3666'], { ...p4, runnerArgs: ['--duration', '3'] });
+  assert.equal(calm.logFile, '/r/madkv-p4/fuzz/fuzz-mako-no.log');
+  assert.deepEqual(calm.command.slice(2, 11), ['txn-fuzz', '--num-clis', '3', '--txn-mode', 'mako', '--history', '/r/madkv-p4/fuzz/fuzz-mako-no.history.jsonl', '--duration', '3'], 'the runner args give the duration, once');
+  assert.equal(calm.command.filter((a) => a === '--duration').length, 1);
+  assert.equal(calm.localCluster?.required, undefined, 'crashing=no runs against any cluster');
+  assert.equal(planRun('p4', 'fuzz', ['3', 'no', 'raft', '127.0.0.1:3666'], p4), "txn_mode must be mako or 2pc, got 'raft'");
 });

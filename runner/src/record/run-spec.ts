@@ -13,6 +13,13 @@
  *   p3 bench <nclis> <wload> <server_rf> <managers>             -> bench/bench-<nclis>-<wload>-<rf>.log
  *   p3 testcase <num 1..4>                                      -> tests/test<num>.log
  *   p3 nemesis <duration> <faults> <seed|''>                    -> nemesis/nemesis-<duration>s-<seed>.log
+ *   p4 fuzz <nclis> <crashing yes|no> <txn_mode mako|2pc> <managers>  -> fuzz/fuzz-<txn_mode>-<crashing>.log
+ *                                                                 (and its history, fuzz-<txn_mode>-<crashing>.history.jsonl)
+ *
+ * p4 fuzz runs `runner txn-fuzz` for 20 s (unless MADKV_RUNNER_ARGS gives --duration or
+ * --num-txns). When the local cluster in the cluster folder has these managers, the runner
+ * gets that cluster (its txn mode must be txn_mode; with crashing=yes the runner kills -9 and
+ * restarts a shard leader of it); crashing=yes against any other cluster is refused.
  *
  * Every p3 log opens with the run's topology (topology.ts): the local cluster in the cluster
  * folder when its managers are the ones given (the nemesis's always is), else the managers
@@ -73,11 +80,17 @@ export interface RunPlan {
   topology?: TopologySource;
   /** p3 nemesis: after it completes, the verdict of a fuzz run beside it on the same cluster is appended. */
   fuzzBeside?: { clusterDir: string; fuzzDir: string };
+  /**
+   * p4 fuzz: when the local cluster in `dir` is the one the run's managers name, `command` is
+   * replaced by `commandWithCluster`, and the cluster's txn mode must be `txnMode`; when it is
+   * not and `required` is set, the run is refused with that message.
+   */
+  localCluster?: { dir: string; managers: string[]; txnMode: 'mako' | '2pc'; commandWithCluster: string[]; required?: string };
 }
 
 const FUZZ_VERDICT = /Fuzz testing result:/;
 
-export const STAGES = ['p1', 'p2', 'p3'] as const;
+export const STAGES = ['p1', 'p2', 'p3', 'p4'] as const;
 export const KINDS = ['testcase', 'fuzz', 'bench', 'nemesis'] as const;
 
 /** Shared keys the fuzzer uses with --conflict (its default --num-keys is 5). */
@@ -110,7 +123,11 @@ const USAGE: Record<string, string[]> = {
   'p3 bench': ['nclis', 'wload', 'server_rf', 'managers'],
   'p3 testcase': ['num'],
   'p3 nemesis': ['duration', 'faults', 'seed'],
+  'p4 fuzz': ['nclis', 'crashing', 'txn_mode', 'managers'],
 };
+
+/** How long a recorded p4 fuzz runs by default. */
+export const P4_FUZZ_SECS = 20;
 
 /** The p3 scenarios `p3 testcase` runs (kvstore/src/testcases/p3-scenarios.ts). */
 const P3_TESTCASES = 4;
@@ -226,6 +243,33 @@ const PLANNERS: Record<string, (a: readonly string[], ctx: RunContext) => RunPla
       verdict: /nemesis done:/,
       topology: { managers: [], clusterDir },
       fuzzBeside: { clusterDir, fuzzDir: path.join(ctx.results, 'fuzz') },
+    };
+  },
+  'p4 fuzz': ([nclis, crashing, txnMode, managers], ctx) => {
+    const n = integer('nclis', nclis!, 1, 1000);
+    const c = yesNo('crashing', crashing!);
+    if (txnMode !== 'mako' && txnMode !== '2pc') throw new ArgumentError(`txn_mode must be mako or 2pc, got '${txnMode}'`);
+    const list = addressList('managers', managers!);
+    const clusterDir = p3ClusterDir(ctx);
+    const sized = ctx.runnerArgs.includes('--duration') || ctx.runnerArgs.includes('--num-txns') ? [] : ['--duration', String(P4_FUZZ_SECS)];
+    // The history is kept beside the log, passed or not (the report's runs can be re-checked).
+    const history = path.join(ctx.results, 'fuzz', `fuzz-${txnMode}-${c}.history.jsonl`);
+    const args = ['txn-fuzz', '--num-clis', String(n), '--txn-mode', txnMode, ...sized, '--history', history];
+    const withCluster = [...args, '--cluster', clusterDir, ...(c === 'yes' ? ['--crash'] : [])];
+    const managerList = list.split(',').map((s) => s.trim());
+    return {
+      logFile: path.join(ctx.results, 'fuzz', `fuzz-${txnMode}-${c}.log`),
+      command: runner(ctx, args, ['p4::client', list]),
+      notes: [],
+      verdict: FUZZ_VERDICT,
+      topology: { managers: managerList, clusterDir },
+      localCluster: {
+        dir: clusterDir,
+        managers: managerList,
+        txnMode,
+        commandWithCluster: runner(ctx, withCluster, ['p4::client', list]),
+        ...(c === 'yes' ? { required: `crashing=yes needs the local cluster in ${clusterDir} (start it with p4::cluster) to be the one managers ${list} name` } : {}),
+      },
     };
   },
 };
