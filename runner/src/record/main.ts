@@ -26,6 +26,7 @@ const USAGE = `usage: record [--results <dir>] [--cluster <dir>] <stage> <kind> 
   p3 testcase <num 1..4>
   p3 nemesis <duration> <faults> <seed, or '' for a random one>
   p4 fuzz <nclis> <crashing> <txn_mode> <managers>
+  p4 nemesis <duration> <faults> <seed, or '' for a random one>
 
 Runs it and records its output under <dir> (default <MADKV_RESULTS_ROOT or /tmp>/madkv-<stage>),
 replacing the log only when the run succeeds. p3: --cluster is the local cluster's folder

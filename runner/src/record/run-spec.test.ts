@@ -113,6 +113,14 @@ test('p3 nemesis: log named by duration and seed (a fresh one when none is given
   assert.deepEqual(fresh.command.slice(-2), ['--seed', '4242']);
 });
 
+test('p4 nemesis: as p3\'s, on the stage-4 results and cluster folder', () => {
+  const p4: RunContext = { ...ctx, results: '/r/madkv-p4', freshSeed: 9 };
+  const r = plan('p4', 'nemesis', ['30', 'kill,pause', ''], p4);
+  assert.equal(r.logFile, '/r/madkv-p4/nemesis/nemesis-30s-9.log');
+  assert.deepEqual(r.command.slice(2), ['nemesis', '--cluster', '/r/madkv-p4/cluster', '--duration', '30', '--faults', 'kill,pause', '--seed', '9']);
+  assert.deepEqual(r.fuzzBeside, { clusterDir: '/r/madkv-p4/cluster', fuzzDir: '/r/madkv-p4/fuzz' });
+});
+
 test('numbers are written plainly in log names; extra runner flags go before the client arguments', () => {
   assert.equal(plan('p1', 'bench', ['010', 'a', '127.0.0.1:3777']).logFile, '/r/madkv-p1/bench/bench-10-a.log');
   const seeded = plan('p1', 'bench', ['2', 'c', '127.0.0.1:3777'], { ...ctx, runnerArgs: ['--seed', '7'] });

@@ -15,6 +15,7 @@
  *   p3 nemesis <duration> <faults> <seed|''>                    -> nemesis/nemesis-<duration>s-<seed>.log
  *   p4 fuzz <nclis> <crashing yes|no> <txn_mode mako|2pc> <managers>  -> fuzz/fuzz-<txn_mode>-<crashing>.log
  *                                                                 (and its history, fuzz-<txn_mode>-<crashing>.history.jsonl)
+ *   p4 nemesis <duration> <faults> <seed|''>                    -> nemesis/nemesis-<duration>s-<seed>.log (as p3, on a stage-4 cluster)
  *
  * p4 fuzz runs `runner txn-fuzz` for 20 s (unless MADKV_RUNNER_ARGS gives --duration or
  * --num-txns). When the local cluster in the cluster folder has these managers, the runner
@@ -124,6 +125,7 @@ const USAGE: Record<string, string[]> = {
   'p3 testcase': ['num'],
   'p3 nemesis': ['duration', 'faults', 'seed'],
   'p4 fuzz': ['nclis', 'crashing', 'txn_mode', 'managers'],
+  'p4 nemesis': ['duration', 'faults', 'seed'],
 };
 
 /** How long a recorded p4 fuzz runs by default. */
@@ -133,6 +135,23 @@ export const P4_FUZZ_SECS = 20;
 const P3_TESTCASES = 4;
 
 const P1_TESTCASES = 5;
+
+/** `pN nemesis` (p3, and p4 on a stage-4 cluster): random faults in the local cluster, the fuzz run beside it noted. */
+const nemesisPlan = ([duration, faults, seed]: readonly string[], ctx: RunContext): RunPlan => {
+  const d = integer('duration', duration!, 1);
+  const kinds = faultList(faults!);
+  const s = seed === '' ? ctx.freshSeed : Number(seed);
+  if (s === undefined || !/^\d{0,15}$/.test(seed!) || !Number.isSafeInteger(s)) throw new ArgumentError(`seed must be a non-negative integer (or empty for a random one), got '${seed}'`);
+  const clusterDir = p3ClusterDir(ctx);
+  return {
+    logFile: path.join(ctx.results, 'nemesis', `nemesis-${d}s-${s}.log`),
+    command: [ctx.node, path.join(ctx.root, 'dist', 'runner', 'src', 'main.js'), 'nemesis', '--cluster', clusterDir, '--duration', String(d), '--faults', kinds, '--seed', String(s)],
+    notes: [],
+    verdict: /nemesis done:/,
+    topology: { managers: [], clusterDir },
+    fuzzBeside: { clusterDir, fuzzDir: path.join(ctx.results, 'fuzz') },
+  };
+};
 
 const PLANNERS: Record<string, (a: readonly string[], ctx: RunContext) => RunPlan> = {
   'p1 testcase': ([num, server], ctx) => {
@@ -230,21 +249,8 @@ const PLANNERS: Record<string, (a: readonly string[], ctx: RunContext) => RunPla
       verdict: new RegExp(`p3 testcase ${n}: (PASSED|FAILED)`),
     };
   },
-  'p3 nemesis': ([duration, faults, seed], ctx) => {
-    const d = integer('duration', duration!, 1);
-    const kinds = faultList(faults!);
-    const s = seed === '' ? ctx.freshSeed : Number(seed);
-    if (s === undefined || !/^\d{0,15}$/.test(seed!) || !Number.isSafeInteger(s)) throw new ArgumentError(`seed must be a non-negative integer (or empty for a random one), got '${seed}'`);
-    const clusterDir = p3ClusterDir(ctx);
-    return {
-      logFile: path.join(ctx.results, 'nemesis', `nemesis-${d}s-${s}.log`),
-      command: [ctx.node, path.join(ctx.root, 'dist', 'runner', 'src', 'main.js'), 'nemesis', '--cluster', clusterDir, '--duration', String(d), '--faults', kinds, '--seed', String(s)],
-      notes: [],
-      verdict: /nemesis done:/,
-      topology: { managers: [], clusterDir },
-      fuzzBeside: { clusterDir, fuzzDir: path.join(ctx.results, 'fuzz') },
-    };
-  },
+  'p3 nemesis': nemesisPlan,
+  'p4 nemesis': nemesisPlan,
   'p4 fuzz': ([nclis, crashing, txnMode, managers], ctx) => {
     const n = integer('nclis', nclis!, 1, 1000);
     const c = yesNo('crashing', crashing!);
