@@ -1,9 +1,10 @@
 /**
- * A stage-4 cluster as processes (one manager replica, two shards × rf 1, the 2PC-over-Raft
- * baseline): the stdin/stdout client commits a cross-shard transaction and reads its
+ * Stage-4 clusters as processes (one manager replica, two shards × rf 1), one per protocol.
+ * 2PC over Raft: the stdin/stdout client commits a cross-shard transaction and reads its
  * effects back, single-key commands run as one-operation transactions, a transaction whose
- * INCR meets a non-integer aborts as a whole, and the server refuses arguments that cannot
- * make a replica.
+ * INCR meets a non-integer aborts as a whole. Mako: the shard leaders report to the manager
+ * group, which hands out the epoch, and only then do transactions commit. The server refuses
+ * arguments that cannot make a replica.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,13 +17,16 @@ import { binPath, runToCompletion } from '../testing/spawn-node';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-p4-shards-'));
 let c: P3TestCluster;
+let mako: P3TestCluster;
 
 before(async () => {
-  c = await P3TestCluster.start({ dir, managers: 1, partitions: 2, rf: 1, serverBin: 'txn-shard-server', serverArgs: ['--txn-mode', '2pc'] });
+  const start = (mode: string): Promise<P3TestCluster> =>
+    P3TestCluster.start({ dir: path.join(dir, mode), managers: 1, partitions: 2, rf: 1, serverBin: 'txn-shard-server', serverArgs: ['--txn-mode', mode] });
+  [c, mako] = await Promise.all([start('2pc'), start('mako')]);
 });
 
 after(async () => {
-  await c?.stopAll();
+  await Promise.all([c?.stopAll(), mako?.stopAll()]);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -31,9 +35,22 @@ function keyOn(shard: number, prefix: string): string {
   for (let i = 0; ; i++) if (partitionOf(`${prefix}${i}`, 2) === shard) return `${prefix}${i}`;
 }
 
-function client(input: string): ReturnType<typeof runToCompletion> {
-  return runToCompletion(process.execPath, [binPath('client'), '--managers', c.managerList.join(','), '--quiet'], input, { timeoutMs: 30_000 });
+function client(input: string, cluster = c, extra: string[] = []): ReturnType<typeof runToCompletion> {
+  return runToCompletion(process.execPath, [binPath('client'), '--managers', cluster.managerList.join(','), '--quiet', ...extra], input, { timeoutMs: 30_000 });
 }
+
+test('Mako: a cross-shard transaction commits once the manager handed out the epoch, and reads back', async () => {
+  const a = keyOn(0, 'acct');
+  const b = keyOn(1, 'acct');
+  const m = (input: string): ReturnType<typeof runToCompletion> => client(input, mako, ['--txn-tries', '50']);
+  const setup = await m(`PUT ${a} 100\nPUT ${b} 5\nSTOP\n`);
+  assert.equal(setup.code, 0, setup.stderr);
+  assert.equal(setup.stdout, `PUT ${a} not_found\nPUT ${b} not_found\nSTOP\n`);
+  const r = await m(`TXN 3\nINCR ${a} -30\nINCR ${b} 30\nAPPEND log:${b} moved30\nTXN 3\nGET ${a}\nGET ${b}\nGET log:${b}\nSTOP\n`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `TXN COMMITTED\nINCR ${a} 70\nINCR ${b} 35\nAPPEND log:${b} ok\nTXN END\nTXN COMMITTED\nGET ${a} 70\nGET ${b} 35\nGET log:${b} moved30\nTXN END\nSTOP\n`);
+  assert.match(mako.stderr('m.0'), /shard 0's leader \S+ reported; epoch 0/);
+});
 
 test('a cross-shard transaction commits on both shards and its effects read back (2pc)', async () => {
   const a = keyOn(0, 'acct');
