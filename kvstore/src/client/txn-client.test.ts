@@ -137,7 +137,8 @@ test('a read-only transaction is resent after a broken connection (it changes no
 
 test('a transaction that could not be sent at all (no one listening) is retried until the coordinator is up', async () => {
   const port = await freePort();
-  const c = singleClient(`${HOST}:${port}`, policy());
+  // Attempts enough to outlast the wait below on a loaded machine (each backs off 1-5 ms).
+  const c = singleClient(`${HOST}:${port}`, { ...policy(), maxAttempts: 2000 });
   const pending = c.txn(WRITE);
   await new Promise((r) => setTimeout(r, 100));
   const rpc = await listenOnPort(() => okReply(committedWrite), HOST, port);
