@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { partitionOf } from '../kvstore/src/cluster/partition-map';
+import { keysOnPartition } from '../kvstore/src/cluster/partition-map';
 import { repoRoot, runToCompletion } from '../kvstore/src/testing/spawn-node';
 
 const root = repoRoot();
@@ -53,7 +53,7 @@ async function freeBase(): Promise<number> {
 
 /** The first key named `<prefix><i>` on `shard` of 2. */
 function keyOn(shard: number, prefix: string): string {
-  for (let i = 0; ; i++) if (partitionOf(`${prefix}${i}`, 2) === shard) return `${prefix}${i}`;
+  return keysOnPartition(prefix, shard, 2, 1)[0]!;
 }
 
 test('mistyped p4 recipes are refused with one line each, before anything is made', async () => {

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { partitionOf } from '../cluster/partition-map';
+import { keysOnPartition } from '../cluster/partition-map';
 import { P3TestCluster } from '../testing/p3-test-cluster';
 import { binPath, runToCompletion } from '../testing/spawn-node';
 
@@ -32,7 +32,7 @@ after(async () => {
 
 /** The first key named `<prefix><i>` that lives on `shard` of 2. */
 function keyOn(shard: number, prefix: string): string {
-  for (let i = 0; ; i++) if (partitionOf(`${prefix}${i}`, 2) === shard) return `${prefix}${i}`;
+  return keysOnPartition(prefix, shard, 2, 1)[0]!;
 }
 
 function client(input: string, cluster = c, extra: string[] = []): ReturnType<typeof runToCompletion> {

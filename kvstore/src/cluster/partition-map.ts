@@ -42,6 +42,13 @@ export function partitionOf(key: string, partitionCount: number): number {
   return crc32(key) % partitionCount;
 }
 
+/** The first `n` names `<prefix><i>` (i = 0, 1, …) that land on `partition` of `partitionCount`. */
+export function keysOnPartition(prefix: string, partition: number, partitionCount: number, n: number): string[] {
+  const keys: string[] = [];
+  for (let i = 0; keys.length < n; i++) if (partitionOf(`${prefix}${i}`, partitionCount) === partition) keys.push(`${prefix}${i}`);
+  return keys;
+}
+
 export function parsePartitionMap(v: unknown): PartitionMap | string {
   if (!isRecord(v) || !Array.isArray(v.servers)) return 'not a partition map';
   if (!v.servers.every((s) => typeof s === 'string')) return 'partition map servers must be addresses';

@@ -6,7 +6,7 @@
  * or a GET. A share of the transactions (`crossShare`) take their keys from two or more
  * shards; the others from one shard. Pure: randomness comes from the seeded generator.
  */
-import { partitionOf } from '../../../kvstore/src/cluster/partition-map';
+import { keysOnPartition } from '../../../kvstore/src/cluster/partition-map';
 import type { TxnCallOp } from '../clients/txn-protocol';
 import type { SeededRandom } from '../random';
 
@@ -14,14 +14,7 @@ export const MAX_TXN_OPS = 6;
 
 /** `keysPerShard` keys on each shard (by the store's partitioning), named `<prefix>k<shard>.<n>`. */
 export function txnFuzzKeys(prefix: string, shards: number, keysPerShard: number): string[][] {
-  return Array.from({ length: shards }, (_, shard) => {
-    const keys: string[] = [];
-    for (let n = 0; keys.length < keysPerShard; n++) {
-      const key = `${prefix}k${shard}.${n}`;
-      if (partitionOf(key, shards) === shard) keys.push(key);
-    }
-    return keys;
-  });
+  return Array.from({ length: shards }, (_, shard) => keysOnPartition(`${prefix}k${shard}.`, shard, shards, keysPerShard));
 }
 
 export class TxnCounts {

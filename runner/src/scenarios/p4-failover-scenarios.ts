@@ -21,7 +21,7 @@ import { hideBin } from 'yargs/helpers';
 import { connectClient } from '../../../kvstore/src/client/connect';
 import type { KvClient } from '../../../kvstore/src/client/kv-client';
 import { DEFAULT_RETRY_POLICY } from '../../../kvstore/src/client/retry-policy';
-import { partitionOf } from '../../../kvstore/src/cluster/partition-map';
+import { keysOnPartition } from '../../../kvstore/src/cluster/partition-map';
 import { exitWhenFlushed } from '../../../kvstore/src/common/process-exit';
 import type { TxnOp } from '../../../kvstore/src/kv/txn-op';
 import type { LocalCluster } from '../cluster/local-cluster';
@@ -41,21 +41,11 @@ interface Account {
   shard: number;
 }
 
-/** The first names `<prefix><i>` on each shard, `perShard` each, with a ledger key on the same shard. */
+/** ACCOUNTS_PER_SHARD accounts on each shard, each with a ledger key on the same shard. */
 function accountsOn(prefix: string): Account[] {
-  const out: Account[] = [];
-  for (let shard = 0; shard < SHARDS; shard++) {
-    let taken = 0;
-    for (let i = 0; taken < ACCOUNTS_PER_SHARD; i++) {
-      const key = `${prefix}acct${shard}.${i}`;
-      if (partitionOf(key, SHARDS) !== shard) continue;
-      let ledger = '';
-      for (let j = 0; ledger === ''; j++) if (partitionOf(`${key}.ledger${j}`, SHARDS) === shard) ledger = `${key}.ledger${j}`;
-      out.push({ key, ledger, shard });
-      taken++;
-    }
-  }
-  return out;
+  return Array.from({ length: SHARDS }, (_, shard) =>
+    keysOnPartition(`${prefix}acct${shard}.`, shard, SHARDS, ACCOUNTS_PER_SHARD).map((key) => ({ key, ledger: keysOnPartition(`${key}.ledger`, shard, SHARDS, 1)[0]!, shard })),
+  ).flat();
 }
 
 /** A small seeded generator, so a run's choice of transfers can be replayed. */
