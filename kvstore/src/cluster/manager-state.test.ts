@@ -33,9 +33,9 @@ test('a different configuration is a mismatch that names the one in force, and c
   assert.deepEqual(sm.config, CONFIG);
 });
 
-test('registrations before the configuration, or of a partition or replica the cluster lacks, are refused', () => {
+test('a registration applied before the configuration is early (retried), one of a partition or replica the cluster lacks is refused', () => {
   const fresh = new ManagerStateMachine();
-  assert.deepEqual(fresh.apply(register(0, 0)), { kind: 'refused', message: 'the manager group has no configuration yet' });
+  assert.deepEqual(fresh.apply(register(0, 0)), { kind: 'unconfigured' });
   const sm = configured();
   assert.deepEqual(sm.apply(register(2, 0)), { kind: 'refused', message: 'partition 2 does not exist: the cluster has 2 partitions (0..1)' });
   assert.deepEqual(sm.apply(register(0, 3)), { kind: 'refused', message: 'replica 3 does not exist: partitions have 3 replicas (0..2)' });

@@ -13,9 +13,10 @@
  * Commands (log entries, msgpack):
  *   ['configure', servers, rf]                  -> configured | mismatch (the config stays)
  *   ['register', partition, replica, address]   -> registered (first: whether it is new) |
- *                                                  refused (no such replica, or unconfigured)
+ *                                                  unconfigured (too early: retry) |
+ *                                                  refused (no such replica)
  *   ['epoch', {t, shard, ...}]                   -> epoch (the notices to send to shard leaders) |
- *                                                  refused (unconfigured, or no such shard):
+ *                                                  unconfigured | refused (no such shard):
  *                                                  stage 4's epoch duty (txn/epoch-manager.ts),
  *                                                  a shard leader's report as an EpochManagerCommand
  *
@@ -47,6 +48,8 @@ export type ManagerResult =
   | { kind: 'mismatch'; current: ClusterConfig }
   | { kind: 'registered'; first: boolean }
   | { kind: 'refused'; message: string }
+  /** Applied before the configuration: early, not wrong (the configure may be the very next entry). */
+  | { kind: 'unconfigured' }
   | { kind: 'epoch'; notices: ManagerNotice[] };
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -134,7 +137,7 @@ export class ManagerStateMachine implements StateMachine<ManagerCommand, Manager
       return sameConfig(this.configValue, command.config) ? { kind: 'configured' } : { kind: 'mismatch', current: this.config! };
     }
     const c = this.configValue;
-    if (c === null) return { kind: 'refused', message: 'the manager group has no configuration yet' };
+    if (c === null) return { kind: 'unconfigured' };
     const partitions = c.servers.length / c.rf;
     if (command.op === 'epoch') {
       if (command.cmd.shard >= partitions) return { kind: 'refused', message: `shard ${command.cmd.shard} does not exist: the cluster has ${partitions} shards` };

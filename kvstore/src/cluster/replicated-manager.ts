@@ -58,6 +58,7 @@ export interface ReplicatedManagerOptions {
 
 /** How many partitions a "waiting" message names before it abbreviates. */
 const WAITING_LISTED = 5;
+const NOT_CONFIGURED = 'the manager group is not configured yet; retry shortly';
 
 export class ReplicatedManager {
   readonly admin: AdminService;
@@ -127,7 +128,7 @@ export class ReplicatedManager {
       const mismatch = this.mismatch();
       if (mismatch !== undefined) return errorReply('bad_request', mismatch);
       const config = sm.config;
-      if (config === null) return errorReply('unavailable', 'the manager group is not configured yet; retry shortly');
+      if (config === null) return errorReply('unavailable', NOT_CONFIGURED);
       if (!sm.ready) return errorReply('unavailable', waitingMessage(sm, config));
       return okReply({ map: mapOf(config) });
     });
@@ -140,10 +141,8 @@ export class ReplicatedManager {
     if (mismatch !== undefined) return errorReply('bad_request', mismatch);
     if (known.config !== null && known.address === req.address) return okReply({ map: mapOf(known.config) });
     const result = await this.group.propose({ op: 'register', partition: req.partition, replica, address: req.address });
-    if (result.kind === 'refused') {
-      // Before the configuration is in, the registration is early, not wrong.
-      return this.sm.config === null ? errorReply('unavailable', result.message) : errorReply('bad_request', result.message);
-    }
+    if (result.kind === 'unconfigured') return errorReply('unavailable', NOT_CONFIGURED);
+    if (result.kind === 'refused') return errorReply('bad_request', result.message);
     const config = this.sm.config!;
     if (result.kind === 'registered' && result.first) {
       const counts = this.sm.registeredCounts();
@@ -158,10 +157,11 @@ export class ReplicatedManager {
   private async txnReport(body: unknown): Promise<Reply> {
     if (!this.group.isLeader) return errorReply('not_leader', 'this manager replica is not the leader', this.group.leader >= 0 ? String(this.group.leader) : undefined);
     const shards = this.sm.partitionCount;
-    if (shards === 0) return errorReply('unavailable', 'the manager group is not configured yet; retry shortly');
+    if (shards === 0) return errorReply('unavailable', NOT_CONFIGURED);
     const msg = parseTxnReport(body, shards);
     if (typeof msg === 'string') return errorReply('bad_request', msg);
     const result = await this.group.propose({ op: 'epoch', cmd: epochCommandOf(msg) });
+    if (result.kind === 'unconfigured') return errorReply('unavailable', NOT_CONFIGURED);
     if (result.kind === 'refused') return errorReply('bad_request', result.message);
     if (result.kind !== 'epoch') return errorReply('internal', `an epoch command was answered ${result.kind}`);
     if (msg.type === 'leaderReport') this.options.log(`shard ${msg.shard}'s leader ${msg.leader} reported; epoch ${this.sm.epoch}`);
