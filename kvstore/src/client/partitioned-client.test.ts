@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { commandKey, isMutation } from '../kv/command';
-import { partitionOf } from '../cluster/partition-map';
+import { keysOnPartition, partitionOf } from '../cluster/partition-map';
 import { ManagerService } from '../cluster/manager-service';
 import { registerWithManager } from '../cluster/manager-link';
 import { listenOnPort } from '../testing/listen-on-port';
@@ -154,7 +154,7 @@ function client(c: TestCluster, reasons: string[] = []): KvClient {
 
 /** The first key of the form `<prefix><i>` that hashes to `partition`. */
 function keyOn(partition: number, count: number, prefix = 'k'): string {
-  for (let i = 0; ; i++) if (partitionOf(`${prefix}${i}`, count) === partition) return `${prefix}${i}`;
+  return keysOnPartition(prefix, partition, count, 1)[0]!;
 }
 
 /** The promise's value, or 'pending' if it has not settled within ms. */

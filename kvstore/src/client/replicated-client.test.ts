@@ -6,7 +6,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { partitionOf } from '../cluster/partition-map';
+import { keysOnPartition, partitionOf } from '../cluster/partition-map';
 import { KvService } from '../server/kv-service';
 import { listenOnPort } from '../testing/listen-on-port';
 import { freePort } from '../testing/spawn-node';
@@ -135,7 +135,7 @@ function client(c: FakeCluster, retries: string[] = [], policy: Partial<RetryPol
 
 /** The first key of the form `<prefix><i>` that hashes to `partition`. */
 function keyOn(partition: number, count: number, prefix = 'k'): string {
-  for (let i = 0; ; i++) if (partitionOf(`${prefix}${i}`, count) === partition) return `${prefix}${i}`;
+  return keysOnPartition(prefix, partition, count, 1)[0]!;
 }
 
 test('the client finds the manager leader: past a replica that is down and one that redirects, then sticks to it', async () => {

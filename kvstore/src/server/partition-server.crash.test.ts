@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { connectClient } from '../client/connect';
-import { partitionOf } from '../cluster/partition-map';
+import { keysOnPartition } from '../cluster/partition-map';
 import type { KvClient } from '../client/kv-client';
 import { freePort } from '../testing/spawn-node';
 import { LocalCluster } from '../../../runner/src/cluster/local-cluster';
@@ -81,9 +81,7 @@ test('kill -9 during a write load, many times: every acknowledged write survives
 test('an operation on a crashed partition waits for it; other partitions keep serving', async () => {
   const c = await cluster(3);
   const client = connectClient({ manager: c.managerAddress });
-  const keyOn = (p: number): string => {
-    for (let i = 0; ; i++) if (partitionOf(`probe${i}`, 3) === p) return `probe${i}`;
-  };
+  const keyOn = (p: number): string => keysOnPartition('probe', p, 3, 1)[0]!;
   for (const p of [0, 1, 2]) await client.put(keyOn(p), `v${p}`);
   await c.kill('s1', 'SIGKILL');
   assert.equal(await client.get(keyOn(0)), 'v0');

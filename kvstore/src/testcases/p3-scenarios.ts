@@ -16,7 +16,7 @@
  * an error (the scenario fails), never a hang.
  */
 import type { KvClient } from '../client/kv-client';
-import { partitionOf } from '../cluster/partition-map';
+import { keysOnPartition } from '../cluster/partition-map';
 import { P3TestCluster } from '../testing/p3-test-cluster';
 import { binPath, runToCompletion } from '../testing/spawn-node';
 import type { CaseLog } from './case-runner';
@@ -71,9 +71,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** `n` keys with `prefix` that live on `partition` (of the scenario cluster's 2). */
 export function keysOn(partition: number, n: number, prefix: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; out.length < n; i++) if (partitionOf(`${prefix}${i}`, SCENARIO_SHAPE.partitions) === partition) out.push(`${prefix}${i}`);
-  return out;
+  return keysOnPartition(prefix, partition, SCENARIO_SHAPE.partitions, n);
 }
 
 /** Waits until every running replica of the group has applied what its leader had committed when asked. */
