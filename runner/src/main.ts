@@ -138,6 +138,7 @@ async function main(): Promise<number> {
           .option('crash', { type: 'boolean', default: false, describe: "kill -9 a shard leader of the --cluster a third into the run, restart it at two thirds (needs --duration)" })
           .option('txn-mode', { type: 'string', choices: ['mako', '2pc'], describe: "the protocol the store runs (refused if the --cluster's differs)" })
           .option('fault-journal', { type: 'string', describe: "the cluster's fault journal (default: the --cluster's): the faults injected during the run go to the log" })
+          .option('stall-secs', { type: 'number', default: 5, describe: 'fail the run if no transaction is answered for this long, more than this long after any fault (0: no check)' })
           .example('$0 txn-fuzz --duration 20 --cluster /tmp/madkv-p4/cluster --crash --client-just-args p4::client 127.0.0.1:3666', ''),
       async (a) => {
         const { runTxnFuzz, validateTxnFuzzConfig } = commands.txnFuzz();
@@ -171,6 +172,7 @@ async function main(): Promise<number> {
           faultJournal: a['fault-journal'] ?? cluster?.journalFile,
           crash: a.crash,
           txnMode: mode === 'mako' || mode === '2pc' ? mode : undefined,
+          stallMs: a['stall-secs'] * 1000,
         };
         const problem = validateTxnFuzzConfig(config, cluster);
         if (problem !== undefined) throw new UsageError(problem);

@@ -6,6 +6,8 @@
  * serializability (check/txn/list-append.ts). The log keeps the single-key fuzz's conventions:
  * the configuration, `Ops stats:`, the fault section, the check, and last
  * `Fuzz testing result: PASSED|FAILED|UNKNOWN`; a run that does not pass keeps its history.
+ * A run also FAILS when the store stalls: no transaction answered for `--stall-secs` with no
+ * fault to excuse it (stall-check.ts).
  *
  * With a local cluster (`--cluster <dir>`) and `--crash`, the leader of one shard is killed -9
  * a third of the way into the run and restarted at two thirds (journaled, so listed in the
@@ -27,6 +29,8 @@ import { SeededRandom } from '../random';
 import { Progress, colour, debugStruct, heading } from '../terminal';
 import { MonotonicClock } from './driver';
 import { type FuzzOutcome, faultLines } from './fuzz-command';
+import { readFaults } from '../faults/fault-journal';
+import { type TimedTxn, checkProgress, excusedWhiles, progressLines } from './stall-check';
 import { TxnCounts, TxnSource, txnFuzzKeys } from './txn-workload';
 
 export interface TxnFuzzConfig {
@@ -51,6 +55,8 @@ export interface TxnFuzzConfig {
   crash: boolean;
   /** The protocol the cluster is expected to run (checked against a local cluster's). */
   txnMode?: 'mako' | '2pc' | undefined;
+  /** No answer for this long, with no fault to excuse it, fails the run (0: not checked). */
+  stallMs: number;
 }
 
 export function validateTxnFuzzConfig(c: TxnFuzzConfig, cluster: LocalCluster | undefined): string | undefined {
@@ -62,6 +68,7 @@ export function validateTxnFuzzConfig(c: TxnFuzzConfig, cluster: LocalCluster | 
   if (c.durationMs !== undefined && !(Number.isFinite(c.durationMs) && c.durationMs > 0)) return '--duration must be a positive number of seconds';
   if (c.launch.kind === 'just' && c.launch.args.length === 0) return 'give the client as --client-just-args <recipe args…> or --client-cmd "<command>"';
   if (!(c.opTimeoutMs > 0)) return '--op-timeout must be positive';
+  if (!(Number.isFinite(c.stallMs) && c.stallMs >= 0)) return '--stall-secs must be a number of seconds, 0 or more';
   if (c.crash && cluster === undefined) return '--crash needs the local cluster (--cluster <dir>)';
   if (c.crash && c.durationMs === undefined) return '--crash needs a timed run (--duration)';
   if (cluster !== undefined) {
@@ -85,6 +92,16 @@ export function txnRecord(client: number, ops: readonly TxnCallOp[], call: numbe
 
 function unanswered(o: TxnCallOp): TxnHistoryOp {
   return o.op === 'GET' ? { op: 'GET', key: o.key } : { op: 'APPEND', key: o.key, elem: o.elem };
+}
+
+/** The journal's events (none without one; a journal that cannot be read was already warned about by faultLines). */
+function journalEvents(journal: string | undefined) {
+  if (journal === undefined) return [];
+  try {
+    return readFaults(journal).events;
+  } catch {
+    return [];
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -141,6 +158,7 @@ export async function runTxnFuzz(c: TxnFuzzConfig, cluster: LocalCluster | undef
   const sources = clients.map((_, i) => new TxnSource(i, keys, c.crossShare, new SeededRandom((c.seed + Math.imul(i + 1, 0x9e3779b1)) >>> 0)));
   const counts = new TxnCounts();
   const records: TxnRecord[] = [];
+  const timed: TimedTxn[] = [];
   const failures: ClientFailure[] = [];
   const writer = new HistoryWriter(historyFile);
   const clock = new MonotonicClock();
@@ -159,6 +177,7 @@ export async function runTxnFuzz(c: TxnFuzzConfig, cluster: LocalCluster | undef
       : new Progress(Math.ceil(durationMicros / 100_000), () => `  Progress:  ${counts.txns} transactions after ${Math.min(clock.nowMicros() / 1e6, durationMicros / 1e6).toFixed(1)} / ${durationMicros / 1e6} s`, '  {bar} {line}');
   const ticker = durationMicros === undefined ? undefined : setInterval(() => progress.update(Math.floor(Math.min(clock.nowMicros(), durationMicros) / 100_000)), 100);
   let running = true;
+  let runEnd = 0;
   const crash = c.crash && cluster !== undefined && c.durationMs !== undefined ? crashShardLeader(cluster, c.durationMs, new SeededRandom(c.seed ^ 0x5eed), () => !running) : Promise.resolve([]);
   const another = (i: number): boolean => (durationMicros === undefined ? i < c.numTxns : clock.nowMicros() < durationMicros);
 
@@ -178,17 +197,20 @@ export async function runTxnFuzz(c: TxnFuzzConfig, cluster: LocalCluster | undef
             // Whether it took effect is unknown: the checker lets it happen any time after its call, or never.
             counts.unknown++;
             record(txnRecord(ci, ops, t0, t1, null));
+            timed.push({ call: t0, ret: t1, outcome: 'unknown' });
             failures.push(outcome.failure);
             proc.kill();
             return;
           }
           counts[outcome.answer.outcome]++;
           record(txnRecord(ci, ops, t0, t1, outcome.answer));
+          timed.push({ call: t0, ret: t1, outcome: outcome.answer.outcome });
           if (durationMicros === undefined) progress.update(counts.txns);
         }
       }),
     );
     running = false;
+    runEnd = clock.nowMicros();
     await Promise.all(
       clients.map(async (proc) => {
         const r = await proc.stop(10_000);
@@ -224,7 +246,11 @@ export async function runTxnFuzz(c: TxnFuzzConfig, cluster: LocalCluster | undef
   console.log(txnSummaryLine(check, checkMs));
   for (const line of formatTxnCheckReport(check, history, { timeUnit: 'us' })) console.log(line);
 
-  const outcome: FuzzOutcome = check.verdict === 'FAILED' || failures.length > 0 ? 'FAILED' : check.verdict;
+  const liveness = c.stallMs > 0 ? checkProgress(timed, runEnd, excusedWhiles(journalEvents(c.faultJournal), started, runEnd, c.stallMs * 1000), c.stallMs * 1000) : undefined;
+  if (liveness !== undefined) for (const line of progressLines(liveness, c.stallMs * 1000)) console.log(line);
+  const stalls = liveness?.stalls.length ?? 0;
+
+  const outcome: FuzzOutcome = check.verdict === 'FAILED' || failures.length > 0 || stalls > 0 ? 'FAILED' : check.verdict;
   console.log(verdictLine('Fuzz testing result:', outcome));
   if (outcome === 'PASSED') {
     console.log(`  ${records.length} transactions (${counts.committed} committed, ${counts.aborted} aborted, ${counts.unknown} unknown) are strictly serializable`);
@@ -234,6 +260,7 @@ export async function runTxnFuzz(c: TxnFuzzConfig, cluster: LocalCluster | undef
     if (check.verdict === 'FAILED') reasons.push(`not strictly serializable (${Object.entries(check.counts).map(([k, n]) => `${k} ${n}`).join(', ')})`);
     if (check.verdict === 'UNKNOWN') reasons.push(`the checker could not decide: ${check.undecided ?? 'no reason given'}`);
     if (failures.length > 0) reasons.push(`${failures.length} client failure(s)`);
+    if (stalls > 0) reasons.push(`the store stalled (${stalls} stretch${stalls === 1 ? '' : 'es'} without an answer)`);
     console.log(`  ${reasons.join('; ')}; history kept in ${historyFile}`);
     console.log(`  re-check it with: just utils::check ${historyFile}`);
   }
