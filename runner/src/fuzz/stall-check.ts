@@ -10,10 +10,11 @@
  * - a gap is a stretch between consecutive answers, from the first call to the last moment a
  *   client was still waiting (the last return, or the end of the run for a client that never
  *   got one);
- * - every fault excuses a while: a kill, stop or restart the `grace` after it; a pause, a cut
- *   or a delayed link from its start until `grace` after it was undone (or the end of the run).
- *   A kill is excused only briefly because the fuzz kills a minority of a group, which must
- *   elect and carry on; a paused node or a cut link holds requests already sent to it;
+ * - every fault excuses a while: from its start (a kill, a stop, a pause, a cut or delayed
+ *   link) until `grace` after it was undone (restarted, resumed, healed), or to the end of
+ *   the run. A group that lost a minority should carry on sooner, but with one replica (rf 1)
+ *   a killed node's shard is down until it restarts, and a paused node or a cut link holds the
+ *   requests already sent to it until the client's timeout;
  * - a stall is a part of a gap, outside every excused while, at least `threshold` long.
  * Pure: the fuzz command reads the clock and the fault journal and passes them in.
  */
@@ -48,9 +49,6 @@ export function excusedWhiles(events: readonly FaultEvent[], startMs: number, en
     switch (e.event) {
       case 'killed':
       case 'stopped':
-      case 'restarted':
-        out.push({ from: at(e), to: at(e) + graceMicros });
-        break;
       case 'paused':
         if (!open.has(e.node)) open.set(e.node, at(e));
         break;
@@ -58,9 +56,10 @@ export function excusedWhiles(events: readonly FaultEvent[], startMs: number, en
       case 'link-delayed':
         if (!open.has(link)) open.set(link, at(e));
         break;
+      case 'restarted':
       case 'resumed':
       case 'link-healed': {
-        const key = e.event === 'resumed' ? e.node : link;
+        const key = e.event === 'link-healed' ? link : e.node;
         const from = open.get(key);
         open.delete(key);
         out.push({ from: from ?? at(e), to: at(e) + graceMicros });
