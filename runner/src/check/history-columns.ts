@@ -1,92 +1,78 @@
 /**
- * A history as the checker reads it: columns (typed arrays, and arrays of the strings), one
- * entry per operation in history order, then split into one register history per key.
+ * A history as the checker reads it: one register history per key (kv-model.ts's KeyOps
+ * columns, typed arrays), filled as the history is read, one operation at a time.
  *
  * `runner check` reads its file straight into these columns (readHistoryColumns): each line is
  * decoded into one scratch record (history.ts's DecodedLine, same checks and messages as
- * parseHistoryLine) and copied into the columns, so no object per operation is built, kept
- * or collected. A history already in memory (a fuzz run, tests) is copied in by columnsOf.
+ * parseHistoryLine) and its operation goes at once to its key's columns, its values interned
+ * (and marked written or read) in the key's ValueTable. So reading is the only pass over the
+ * operations before each key's own encoding, and no object per operation is built, kept or
+ * collected. A history already in memory (a fuzz run, tests) is copied in by columnsOf.
  *
- * Columns, entry i = operation i (line i + 1 of the file, blank lines aside):
- *
- *   code    CODE_PUT, CODE_SWAP, CODE_GET, CODE_DELETE (kv-model.ts) or CODE_SCAN
- *   call    call time;  ret: return time, Infinity if it never returned
- *   key     key id (keyNames[id]); a SCAN's start;  end: a SCAN's end
- *   answer  PUT, DELETE: 1 found, 0 not found, UNKNOWN if it never returned
- *   value   PUT, SWAP: the value written;  seen: GET, SWAP: the value seen (null: absent)
- *   pairs   SCAN: its pairs (null if it never returned)
+ * Operation i is line i + 1 of the file, blank lines aside; a key's operations keep their i
+ * (`source`). Reads that never returned are dropped (they constrain nothing; their key is still
+ * known); writes that never returned keep an unknown result and a return time of Infinity.
+ * A SCAN is one read per known key in its range, and which keys are known is only certain
+ * once the whole history is read: its reads are added then (splitByKey), in history order.
  */
 import { HistoryFormatError, DecodedLine, type HistoryOp, decodeHistoryLine, parseHistoryLine } from './history';
-import { ABSENT, CODE_DELETE, CODE_GET, CODE_PUT, CODE_READ, CODE_SWAP, type KeyHistory, KeyOps, UNKNOWN, ValueTable } from './kv-model';
+import { ABSENT, CODE_DELETE, CODE_GET, CODE_PUT, CODE_READ, CODE_SWAP, type KeyHistory, KeyOps, UNKNOWN, type ValueUse, ValueTable } from './kv-model';
 import type { Violation } from './witness';
 
-export const CODE_SCAN = 5;
+/** A SCAN that returned, kept until every key is known. */
+interface PendingScan {
+  source: number;
+  start: number;
+  end: number;
+  call: number;
+  ret: number;
+  pairs: Array<[string, string]>;
+}
 
 export class HistoryColumns {
+  /** Operations read. */
   length = 0;
-  readonly code: Uint8Array;
-  readonly call: Float64Array;
-  readonly ret: Float64Array;
-  readonly key: Int32Array;
-  readonly end: Int32Array;
-  readonly answer: Int8Array;
-  readonly value: Array<string | null>;
-  readonly seen: Array<string | null>;
-  readonly pairs: Array<Array<[string, string]> | null>;
-  /** Key names by id, in the order they first appear; how many single-key operations each has; SCANs. */
+  /** Key names by id, in the order they first appear, and each key's register history. */
   readonly keyNames: string[] = [];
-  readonly keyOps: number[] = [];
-  scans = 0;
+  private readonly perKey: KeyHistory[] = [];
   private readonly keyIds = new Map<string, number>();
+  private readonly scanList: PendingScan[] = [];
+  private split: SplitHistory | undefined;
   /** Where each operation came from, to build it as an object again (operationsAt). */
   private source: { lines: readonly string[]; lineOf: Int32Array } | readonly HistoryOp[] = [];
 
-  /** Room for `capacity` operations (the caller knows how many there are at most). */
-  constructor(readonly capacity: number) {
-    this.code = new Uint8Array(capacity);
-    this.call = new Float64Array(capacity);
-    this.ret = new Float64Array(capacity);
-    this.key = new Int32Array(capacity);
-    this.end = new Int32Array(capacity);
-    this.answer = new Int8Array(capacity);
-    this.value = new Array<string | null>(capacity).fill(null);
-    this.seen = new Array<string | null>(capacity).fill(null);
-    this.pairs = new Array<Array<[string, string]> | null>(capacity).fill(null);
-  }
-
   /** Append a decoded line. */
   add(d: DecodedLine): void {
-    const i = this.length++;
-    this.call[i] = d.call;
-    this.ret[i] = d.ret ?? Infinity;
+    const source = this.length++;
+    const op = d.op;
     const pending = d.ret === null;
-    switch (d.op) {
-      case 'PUT':
-      case 'DELETE':
-        this.code[i] = d.op === 'PUT' ? CODE_PUT : CODE_DELETE;
-        this.key[i] = this.keyOp(d.key);
-        this.answer[i] = pending ? UNKNOWN : d.found === 'found' ? 1 : 0;
-        if (d.op === 'PUT') this.value[i] = d.value;
-        break;
-      case 'SWAP':
-        this.code[i] = CODE_SWAP;
-        this.key[i] = this.keyOp(d.key);
-        this.value[i] = d.value;
-        this.seen[i] = d.seen;
-        break;
-      case 'GET':
-        this.code[i] = CODE_GET;
-        this.key[i] = this.keyOp(d.key);
-        this.seen[i] = d.seen;
-        break;
-      case 'SCAN':
-        this.code[i] = CODE_SCAN;
-        this.key[i] = this.keyId(d.start);
-        this.end[i] = this.keyId(d.end);
-        this.pairs[i] = d.pairs;
-        this.scans++;
-        break;
+    if (op === 'SCAN') {
+      const start = this.keyId(d.start);
+      const end = this.keyId(d.end);
+      if (!pending && d.pairs !== null) this.scanList.push({ source, start, end, call: d.call, ret: d.ret!, pairs: d.pairs });
+      return;
     }
+    const kh = this.perKey[this.keyId(d.key)]!;
+    if (op === 'GET' && pending) return;
+    const values = kh.values;
+    // The value written, if any, is interned before the value seen: a key's value ids are
+    // numbered in history order.
+    let code: number;
+    let arg = ABSENT;
+    let out: number;
+    if (op === 'PUT' || op === 'DELETE') {
+      code = op === 'PUT' ? CODE_PUT : CODE_DELETE;
+      if (op === 'PUT') arg = values.written(d.value);
+      out = pending ? UNKNOWN : d.found === 'found' ? 1 : 0;
+    } else if (op === 'SWAP') {
+      code = CODE_SWAP;
+      arg = values.written(d.value);
+      out = pending ? UNKNOWN : values.read(d.seen);
+    } else {
+      code = CODE_GET;
+      out = values.read(d.seen);
+    }
+    kh.ops.push(d.call, pending ? Infinity : d.ret!, code, arg, out, source, 0);
   }
 
   /**
@@ -115,21 +101,20 @@ export class HistoryColumns {
     this.source = source;
   }
 
+  /** The keys with their register histories, SCANs' reads added (once; see splitByKey). */
+  splitByKey(): SplitHistory {
+    this.split ??= splitColumns(this.keyNames, this.perKey, this.scanList);
+    return this.split;
+  }
+
   private keyId(name: string): number {
     let id = this.keyIds.get(name);
     if (id === undefined) {
       id = this.keyNames.length;
       this.keyIds.set(name, id);
       this.keyNames.push(name);
-      this.keyOps.push(0);
+      this.perKey.push({ key: name, values: new ValueTable(), ops: new KeyOps() });
     }
-    return id;
-  }
-
-  /** The id of the key of a single-key operation, counted. */
-  private keyOp(name: string): number {
-    const id = this.keyId(name);
-    this.keyOps[id]!++;
     return id;
   }
 }
@@ -137,7 +122,7 @@ export class HistoryColumns {
 /** Read a whole history text into columns; blank lines are skipped. Throws HistoryFormatError on the first bad line. */
 export function readHistoryColumns(text: string, file: string): HistoryColumns {
   const lines = text.split('\n');
-  const columns = new HistoryColumns(lines.length);
+  const columns = new HistoryColumns();
   const lineOf = new Int32Array(lines.length);
   const d = new DecodedLine();
   for (let i = 0; i < lines.length; i++) {
@@ -154,7 +139,7 @@ export function readHistoryColumns(text: string, file: string): HistoryColumns {
 
 /** The columns of a history already in memory. */
 export function columnsOf(history: readonly HistoryOp[]): HistoryColumns {
-  const columns = new HistoryColumns(history.length);
+  const columns = new HistoryColumns();
   const d = new DecodedLine();
   for (let i = 0; i < history.length; i++) {
     const op = history[i]!;
@@ -182,6 +167,8 @@ export function columnsOf(history: readonly HistoryOp[]): HistoryColumns {
 export interface SplitHistory {
   /** One per known key, sorted by key. */
   keys: KeyHistory[];
+  /** Which values of each key (same order) some operation writes and some operation reads. */
+  uses: ValueUse[];
   /** SCANs whose pairs are out of range, repeated or unsorted, in history order. */
   scanShapes: Violation[];
 }
@@ -191,56 +178,59 @@ function compareKeys(a: string, b: string): number {
 }
 
 /**
- * Split a history into one sub-history per known key (a key of a single-key operation or a
- * bound of a SCAN; a SCAN may return other keys, left in the store by earlier runs, and those
- * are not checked). Reads that never returned are dropped (they constrain nothing); writes
- * that never returned stay, with an unknown result and a return time of Infinity. A SCAN is
- * one read per known key in its range.
+ * A history split into one register history per known key (a key of a single-key operation
+ * or a bound of a SCAN; a SCAN may return other keys, left in the store by earlier runs, and
+ * those are not checked), sorted by key. The same columns give the same split each time.
  */
 export function splitByKey(h: HistoryColumns): SplitHistory {
-  const names = h.keyNames;
-  const sorted = names.map((_, id) => id).sort((a, b) => compareKeys(names[a]!, names[b]!));
-  // rank[id]: the key's place in sorted order; a SCAN's range is the ranks from its start's to its end's.
-  const rank = new Int32Array(names.length);
-  for (let r = 0; r < sorted.length; r++) rank[sorted[r]!] = r;
-  // Room for each key's operations up front (a SCAN may add one to every key; past a bound the columns grow).
-  const perKey: KeyHistory[] = sorted.map((id) => ({ key: names[id]!, values: new ValueTable(), ops: new KeyOps(h.keyOps[id]! + Math.min(h.scans, 1024)) }));
-  const scanShapes: Violation[] = [];
-  const { code, call, ret: rets, key: keyOf, answer, value, seen } = h;
-  for (let source = 0; source < h.length; source++) {
-    const c = code[source]!;
-    const ret = rets[source]!;
-    const pending = ret === Infinity;
-    if (c === CODE_SCAN) {
-      const pairs = h.pairs[source]!;
-      if (pending || pairs === null) continue;
-      const start = names[keyOf[source]!]!;
-      const end = names[h.end[source]!]!;
-      const shape = scanShapeViolation(source, start, end, pairs);
-      if (shape !== undefined) scanShapes.push(shape);
-      if (start > end) continue;
-      scanReads(perKey, rank[keyOf[source]!]!, rank[h.end[source]!]!, pairs, call[source]!, ret, source);
-      continue;
-    }
-    // One call of each kind per operation (no copy per kind): the value written, if any, is
-    // interned before the value seen, as a key's value ids are numbered in history order.
-    const kh = perKey[rank[keyOf[source]!]!]!;
-    if (c === CODE_GET && pending) continue;
-    const arg = c === CODE_PUT || c === CODE_SWAP ? kh.values.id(value[source]!) : ABSENT;
-    const out = c === CODE_PUT || c === CODE_DELETE ? answer[source]! : pending ? UNKNOWN : kh.values.id(seen[source]!);
-    kh.ops.push(call[source]!, ret, c, arg, out, source, 0);
-  }
-  return { keys: perKey, scanShapes };
+  return h.splitByKey();
 }
 
-/** A SCAN's reads of the known keys ranked `from` to `to`, each seeing its pair's value or absent. */
-function scanReads(perKey: KeyHistory[], from: number, to: number, pairs: Array<[string, string]>, call: number, ret: number, source: number): void {
+function splitColumns(names: readonly string[], byId: readonly KeyHistory[], scans: readonly PendingScan[]): SplitHistory {
+  const sorted = names.map((_, id) => id).sort((a, b) => compareKeys(names[a]!, names[b]!));
+  const keys = sorted.map((id) => byId[id]!);
+  const scanShapes: Violation[] = [];
+  if (scans.length > 0) {
+    // rank[id]: the key's place in sorted order; a SCAN's range is the ranks from its start's to its end's.
+    const rank = new Int32Array(names.length);
+    for (let r = 0; r < sorted.length; r++) rank[sorted[r]!] = r;
+    // Each key's SCAN reads, in history order, then merged into its operations by history index.
+    const reads = keys.map(() => new KeyOps());
+    for (const s of scans) {
+      const start = names[s.start]!;
+      const end = names[s.end]!;
+      const shape = scanShapeViolation(s.source, start, end, s.pairs);
+      if (shape !== undefined) scanShapes.push(shape);
+      if (start > end) continue;
+      scanReads(keys, reads, rank[s.start]!, rank[s.end]!, s.pairs, s.call, s.ret, s.source);
+    }
+    for (let r = 0; r < keys.length; r++) if (reads[r]!.length > 0) keys[r] = { ...keys[r]!, ops: mergeBySource(keys[r]!.ops, reads[r]!) };
+  }
+  return { keys, uses: keys.map((kh) => kh.values.use()), scanShapes };
+}
+
+/** Two keys' operation lists, each in history order, merged into one in history order. */
+function mergeBySource(a: KeyOps, b: KeyOps): KeyOps {
+  const out = new KeyOps(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const fromA = j >= b.length || (i < a.length && a.source[i]! < b.source[j]!);
+    const src = fromA ? a : b;
+    const x = fromA ? i++ : j++;
+    out.push(src.call[x]!, src.ret[x]!, src.code[x]!, src.arg[x]!, src.out[x]!, src.source[x]!, src.optional[x]!);
+  }
+  return out;
+}
+
+/** A SCAN's reads of the known keys ranked `from` to `to`, each seeing its pair's value or absent (into `reads`, by rank). */
+function scanReads(keys: KeyHistory[], reads: KeyOps[], from: number, to: number, pairs: Array<[string, string]>, call: number, ret: number, source: number): void {
   // Pairs come sorted by key (a SCAN that breaks this is reported on its own): one walk
   // along both lists finds each known key's pair. Unsorted ones are looked up instead.
   const returned = isSortedByKey(pairs) ? undefined : new Map(pairs);
   let p = 0;
   for (let r = from; r <= to; r++) {
-    const kh = perKey[r]!;
+    const kh = keys[r]!;
     const key = kh.key;
     let value: string | null = null;
     if (returned !== undefined) {
@@ -249,7 +239,7 @@ function scanReads(perKey: KeyHistory[], from: number, to: number, pairs: Array<
       while (p < pairs.length && pairs[p]![0] < key) p++;
       if (p < pairs.length && pairs[p]![0] === key) value = pairs[p]![1];
     }
-    kh.ops.push(call, ret, CODE_READ, ABSENT, kh.values.id(value), source, 0);
+    reads[r]!.push(call, ret, CODE_READ, ABSENT, kh.values.read(value), source, 0);
   }
 }
 
