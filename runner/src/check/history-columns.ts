@@ -19,6 +19,36 @@ import { HistoryFormatError, DecodedLine, type HistoryOp, decodeHistoryLine, par
 import { ABSENT, CODE_DELETE, CODE_GET, CODE_PUT, CODE_READ, CODE_SWAP, type KeyHistory, KeyOps, UNKNOWN, type ValueUse, ValueTable } from './kv-model';
 import type { Violation } from './witness';
 
+/** A history file's text, and where each operation's line starts in it (and its line number, from 0). */
+interface FileSource {
+  text: string;
+  at: LineIndex;
+}
+
+class LineIndex {
+  start: Int32Array;
+  line: Int32Array;
+
+  constructor(textLength: number) {
+    // About one operation per 64 characters to begin with; doubled when passed.
+    this.start = new Int32Array(Math.max(16, textLength >>> 6));
+    this.line = new Int32Array(this.start.length);
+  }
+
+  add(i: number, start: number, line: number): void {
+    if (i === this.start.length) {
+      const grown = new Int32Array(2 * i);
+      grown.set(this.start);
+      this.start = grown;
+      const lines = new Int32Array(2 * i);
+      lines.set(this.line);
+      this.line = lines;
+    }
+    this.start[i] = start;
+    this.line[i] = line;
+  }
+}
+
 /** A SCAN that returned, kept until every key is known. */
 interface PendingScan {
   source: number;
@@ -39,7 +69,7 @@ export class HistoryColumns {
   private readonly scanList: PendingScan[] = [];
   private split: SplitHistory | undefined;
   /** Where each operation came from, to build it as an object again (operationsAt). */
-  private source: { lines: readonly string[]; lineOf: Int32Array } | readonly HistoryOp[] = [];
+  private source: FileSource | readonly HistoryOp[] = [];
 
   /** Append a decoded line. */
   add(d: DecodedLine): void {
@@ -74,22 +104,29 @@ export class HistoryColumns {
   }
 
   /**
-   * Read a history file's lines (readHistoryColumns). The loop does add()'s work itself rather
+   * Read a history file's text (readHistoryColumns), line by line. The loop does add()'s work itself rather
    * than calling it: V8 then optimises one function for the whole read, once, instead of add
    * on its own first and again inside the loop (a read of a few thousand lines is mostly
    * such compiling). Throws HistoryFormatError on the first bad line.
    */
-  readLines(lines: readonly string[], file: string): void {
-    const lineOf = new Int32Array(lines.length);
+  readText(text: string, file: string): void {
+    // Each line is cut from the text as it is read and dropped once decoded: the lines are not
+    // kept (as an array of them would be, through every garbage collection of the read), only
+    // where each operation's line starts, for operationsAt.
+    const at = new LineIndex(text.length);
     const d = new DecodedLine();
     const perKey = this.perKey;
-    for (let l = 0; l < lines.length; l++) {
-      const line = lines[l]!;
+    for (let pos = 0, l = 0; pos < text.length; l++) {
+      let end = text.indexOf('\n', pos);
+      if (end < 0) end = text.length;
+      const line = text.slice(pos, end);
+      const start = pos;
+      pos = end + 1;
       if (line.length === 0 || line.trim() === '') continue;
       const problem = decodeHistoryLine(line, d);
       if (problem !== undefined) throw new HistoryFormatError(file, l + 1, problem);
       const source = this.length++;
-      lineOf[source] = l;
+      at.add(source, start, l);
       const op = d.op;
       const pending = d.ret === null;
       if (op === 'SCAN') {
@@ -116,7 +153,7 @@ export class HistoryColumns {
       }
       kh.ops.push(d.call, pending ? Infinity : d.ret!, code, arg, out, source, 0);
     }
-    this.setSource({ lines, lineOf });
+    this.setSource({ text, at });
   }
 
   /**
@@ -130,10 +167,12 @@ export class HistoryColumns {
       if (Array.isArray(source)) {
         out[i] = source[i]!;
       } else {
-        const { lines, lineOf } = source as { lines: readonly string[]; lineOf: Int32Array };
-        const r = parseHistoryLine(lines[lineOf[i]!]!);
+        const { text, at } = source as FileSource;
+        const start = at.start[i]!;
+        const end = text.indexOf('\n', start);
+        const r = parseHistoryLine(text.slice(start, end < 0 ? text.length : end));
         // The line was decoded once already; it cannot fail now.
-        if (!r.ok) throw new Error(`history line ${lineOf[i]! + 1}: ${r.message}`);
+        if (!r.ok) throw new Error(`history line ${at.line[i]! + 1}: ${r.message}`);
         out[i] = r.op;
       }
     }
@@ -141,7 +180,7 @@ export class HistoryColumns {
   }
 
   /** Remember where the operations came from (readHistoryColumns, columnsOf). */
-  setSource(source: { lines: readonly string[]; lineOf: Int32Array } | readonly HistoryOp[]): void {
+  setSource(source: FileSource | readonly HistoryOp[]): void {
     this.source = source;
   }
 
@@ -173,7 +212,7 @@ export class HistoryColumns {
 /** Read a whole history text into columns; blank lines are skipped. Throws HistoryFormatError on the first bad line. */
 export function readHistoryColumns(text: string, file: string): HistoryColumns {
   const columns = new HistoryColumns();
-  columns.readLines(text.split('\n'), file);
+  columns.readText(text, file);
   return columns;
 }
 
