@@ -16,7 +16,7 @@
  * once the whole history is read: its reads are added then (splitByKey), in history order.
  */
 import { HistoryFormatError, DecodedLine, type HistoryOp, decodeHistoryLine, parseHistoryLine } from './history';
-import { ABSENT, CODE_DELETE, CODE_GET, CODE_PUT, CODE_READ, CODE_SWAP, type KeyHistory, KeyOps, UNKNOWN, type ValueUse, ValueTable } from './kv-model';
+import { ABSENT, CODE_DELETE, CODE_GET, CODE_PUT, CODE_READ, CODE_SWAP, type KeyHistory, KeyOps, UNKNOWN, ValueTable } from './kv-model';
 import type { Violation } from './witness';
 
 /** A history file's text, and where each operation's line starts in it (and its line number, from 0). */
@@ -246,8 +246,6 @@ export function columnsOf(history: readonly HistoryOp[]): HistoryColumns {
 export interface SplitHistory {
   /** One per known key, sorted by key. */
   keys: KeyHistory[];
-  /** Which values of each key (same order) some operation writes and some operation reads. */
-  uses: ValueUse[];
   /** SCANs whose pairs are out of range, repeated or unsorted, in history order. */
   scanShapes: Violation[];
 }
@@ -285,7 +283,7 @@ function splitColumns(names: readonly string[], byId: readonly KeyHistory[], sca
     }
     for (let r = 0; r < keys.length; r++) if (reads[r]!.length > 0) keys[r] = { ...keys[r]!, ops: mergeBySource(keys[r]!.ops, reads[r]!) };
   }
-  return { keys, uses: keys.map((kh) => kh.values.use()), scanShapes };
+  return { keys, scanShapes };
 }
 
 /** Two keys' operation lists, each in history order, merged into one in history order. */

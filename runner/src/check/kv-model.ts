@@ -251,6 +251,23 @@ export class ValueTable {
     return id;
   }
 
+  /**
+   * Each value's representative for the search, from the marks, in one pass: as
+   * mergeUnreadValues gives it (values no operation reads are merged into one). Undefined if
+   * some value is read but never written: no order explains that read (see use()).
+   */
+  representatives(): Int32Array | undefined {
+    const n = this.names.length;
+    const map = new Int32Array(n);
+    const uses = this.uses;
+    for (let v = 0; v < n; v++) {
+      const read = (uses[v]! & USE_READ) !== 0;
+      if (read && v !== ABSENT && (uses[v]! & USE_WRITTEN) === 0) return undefined;
+      map[v] = v === ABSENT || read ? v : n;
+    }
+    return map;
+  }
+
   /** The values written and read, as marked (ValueUse). */
   use(): ValueUse {
     const n = this.names.length;
