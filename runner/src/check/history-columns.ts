@@ -71,7 +71,7 @@ export class HistoryColumns {
   /** Where each operation came from, to build it as an object again (operationsAt). */
   private source: FileSource | readonly HistoryOp[] = [];
 
-  /** Append a decoded line. */
+  /** Append a decoded line (columnsOf; readText does the same work in its own loop: keep the two alike). */
   add(d: DecodedLine): void {
     const source = this.length++;
     const op = d.op;
