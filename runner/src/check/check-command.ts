@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { pageFileProblem, writeCheckPage } from './check-page-file';
 import { HistoryFormatError, type HistoryOp, parseHistoryText } from './history';
 import { type HistoryColumns, readHistoryColumns } from './history-columns';
-import { formatCheckReport } from './report';
+import { formatCheckReport, formatCount } from './report';
 import { runTimedCheck } from './timed-check';
 import { TXN_VERDICT_HEADING, runTxnCheck, verdictLine } from './txn/txn-check';
 import { isTxnHistoryText } from './txn/txn-history';
@@ -58,8 +58,8 @@ export function runCheck(file: string, options: CheckCommandOptions): number {
     memoBytes: options.memoBytes,
     onProgress: (line) => console.error(line),
   });
-  const memo = `memo peak ${result.memoPeakEntries.toLocaleString('en-US')} entries, ${(result.memoPeakBytes / 2 ** 20).toFixed(1)} MB`;
-  console.log(`Checked ${result.opsChecked} operations on ${result.keysChecked} keys in ${(elapsedMs / 1000).toFixed(2)} s (${result.steps.toLocaleString('en-US')} search steps, ${memo})`);
+  const memo = `memo peak ${formatCount(result.memoPeakEntries)} entries, ${(result.memoPeakBytes / 2 ** 20).toFixed(1)} MB`;
+  console.log(`Checked ${result.opsChecked} operations on ${result.keysChecked} keys in ${(elapsedMs / 1000).toFixed(2)} s (${formatCount(result.steps)} search steps, ${memo})`);
   // The operations as objects, for a page that draws them, or just those a report shows:
   // the check itself reads only the columns.
   const history: HistoryOp[] =

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { generateHistory } from '../testing/history-gen';
 import { CheckRun, checkHistory } from './checker';
 import type { HistoryOp } from './history';
-import { formatCheckReport } from './report';
+import { formatCheckReport, formatCount } from './report';
 import { runTimedCheck } from './timed-check';
 
 // Compact builders: times are [call, ret]; ret null = never returned.
@@ -261,6 +261,10 @@ describe('bounded work and memory', () => {
     assert.deepEqual(t.result.undecidedKeys, ['a']);
     assert.ok(lines.length >= 1);
     assert.match(lines[0]!, /^ {2}checking: 0 \/ 1 keys decided; key a: [\d,]+ \/ 2,000 operations placed; memo [\d,]+ entries, \d+ MB; \d+ s$/);
+  });
+
+  test('counts are printed with their thousands separated by commas', () => {
+    for (const n of [0, 7, 999, 1000, 41069, 999999, 1000000, 2972851, 123456789012]) assert.equal(formatCount(n), n.toLocaleString('en-US'), String(n));
   });
 });
 

@@ -17,7 +17,7 @@
  */
 import type { HistoryOp } from './history';
 import { HistoryColumns, columnsOf, splitByKey } from './history-columns';
-import { ABSENT, CODE_GET, CODE_READ, CODE_SWAP, type KeyHistory, UNKNOWN, type ValueUse, representatives, valueUses } from './kv-model';
+import { ABSENT, CODE_GET, CODE_READ, CODE_SWAP, type KeyHistory, UNKNOWN, type ValueUse } from './kv-model';
 import { MemoBudget } from './memo';
 import { type EncodedOps, RegisterSearch, type SearchStatus, encodeKeys } from './register-search';
 import { type SearchRunner, type Violation, explainFailure, showValue } from './witness';
@@ -113,10 +113,13 @@ export class CheckRun {
     this.violations = split.scanShapes;
     this.keys = split.keys;
     // Every key is prepared before any is searched: its values (a read of a value never
-    // written fails at once; values nobody reads are merged), and its operations encoded for
-    // the search, all keys in one call (see encodeKeys).
-    const uses = valueUses(this.keys.map((kh) => ({ ops: kh.ops, maxId: kh.values.maxId })));
-    const prepared = this.keys.map((kh, k) => ({ kh, never: checkNeverWritten(kh, uses[k]!), map: representatives(uses[k]!.read) }));
+    // written fails at once; values nobody reads are merged; which are written and read was
+    // marked while the history was read), and its operations encoded for the search, all
+    // keys in one call (see encodeKeys).
+    const prepared = this.keys.map((kh) => {
+      const map = kh.values.representatives();
+      return { kh, never: map === undefined ? checkNeverWritten(kh, kh.values.use()) : undefined, map: map ?? new Int32Array(0) };
+    });
     const searched = prepared.filter((p) => p.never === undefined);
     const encoded = encodeKeys(searched.map((p) => ({ ops: p.kh.ops, map: p.map })));
     let next = 0;

@@ -1,92 +1,159 @@
 /**
- * A history as the checker reads it: columns (typed arrays, and arrays of the strings), one
- * entry per operation in history order, then split into one register history per key.
+ * A history as the checker reads it: one register history per key (kv-model.ts's KeyOps
+ * columns, typed arrays), filled as the history is read, one operation at a time.
  *
  * `runner check` reads its file straight into these columns (readHistoryColumns): each line is
  * decoded into one scratch record (history.ts's DecodedLine, same checks and messages as
- * parseHistoryLine) and copied into the columns, so no object per operation is built, kept
- * or collected. A history already in memory (a fuzz run, tests) is copied in by columnsOf.
+ * parseHistoryLine) and its operation goes at once to its key's columns, its values interned
+ * (and marked written or read) in the key's ValueTable. So reading is the only pass over the
+ * operations before each key's own encoding, and no object per operation is built, kept or
+ * collected. A history already in memory (a fuzz run, tests) is copied in by columnsOf.
  *
- * Columns, entry i = operation i (line i + 1 of the file, blank lines aside):
- *
- *   code    CODE_PUT, CODE_SWAP, CODE_GET, CODE_DELETE (kv-model.ts) or CODE_SCAN
- *   call    call time;  ret: return time, Infinity if it never returned
- *   key     key id (keyNames[id]); a SCAN's start;  end: a SCAN's end
- *   answer  PUT, DELETE: 1 found, 0 not found, UNKNOWN if it never returned
- *   value   PUT, SWAP: the value written;  seen: GET, SWAP: the value seen (null: absent)
- *   pairs   SCAN: its pairs (null if it never returned)
+ * Operation i is line i + 1 of the file, blank lines aside; a key's operations keep their i
+ * (`source`). Reads that never returned are dropped (they constrain nothing; their key is still
+ * known); writes that never returned keep an unknown result and a return time of Infinity.
+ * A SCAN is one read per known key in its range, and which keys are known is only certain
+ * once the whole history is read: its reads are added then (splitByKey), in history order.
  */
 import { HistoryFormatError, DecodedLine, type HistoryOp, decodeHistoryLine, parseHistoryLine } from './history';
 import { ABSENT, CODE_DELETE, CODE_GET, CODE_PUT, CODE_READ, CODE_SWAP, type KeyHistory, KeyOps, UNKNOWN, ValueTable } from './kv-model';
 import type { Violation } from './witness';
 
-export const CODE_SCAN = 5;
+/** A history file's text, and where each operation's line starts in it (and its line number, from 0). */
+interface FileSource {
+  text: string;
+  at: LineIndex;
+}
 
-export class HistoryColumns {
-  length = 0;
-  readonly code: Uint8Array;
-  readonly call: Float64Array;
-  readonly ret: Float64Array;
-  readonly key: Int32Array;
-  readonly end: Int32Array;
-  readonly answer: Int8Array;
-  readonly value: Array<string | null>;
-  readonly seen: Array<string | null>;
-  readonly pairs: Array<Array<[string, string]> | null>;
-  /** Key names by id, in the order they first appear; how many single-key operations each has; SCANs. */
-  readonly keyNames: string[] = [];
-  readonly keyOps: number[] = [];
-  scans = 0;
-  private readonly keyIds = new Map<string, number>();
-  /** Where each operation came from, to build it as an object again (operationsAt). */
-  private source: { lines: readonly string[]; lineOf: Int32Array } | readonly HistoryOp[] = [];
+class LineIndex {
+  start: Int32Array;
+  line: Int32Array;
 
-  /** Room for `capacity` operations (the caller knows how many there are at most). */
-  constructor(readonly capacity: number) {
-    this.code = new Uint8Array(capacity);
-    this.call = new Float64Array(capacity);
-    this.ret = new Float64Array(capacity);
-    this.key = new Int32Array(capacity);
-    this.end = new Int32Array(capacity);
-    this.answer = new Int8Array(capacity);
-    this.value = new Array<string | null>(capacity).fill(null);
-    this.seen = new Array<string | null>(capacity).fill(null);
-    this.pairs = new Array<Array<[string, string]> | null>(capacity).fill(null);
+  constructor(textLength: number) {
+    // About one operation per 64 characters to begin with; doubled when passed.
+    this.start = new Int32Array(Math.max(16, textLength >>> 6));
+    this.line = new Int32Array(this.start.length);
   }
 
-  /** Append a decoded line. */
-  add(d: DecodedLine): void {
-    const i = this.length++;
-    this.call[i] = d.call;
-    this.ret[i] = d.ret ?? Infinity;
-    const pending = d.ret === null;
-    switch (d.op) {
-      case 'PUT':
-      case 'DELETE':
-        this.code[i] = d.op === 'PUT' ? CODE_PUT : CODE_DELETE;
-        this.key[i] = this.keyOp(d.key);
-        this.answer[i] = pending ? UNKNOWN : d.found === 'found' ? 1 : 0;
-        if (d.op === 'PUT') this.value[i] = d.value;
-        break;
-      case 'SWAP':
-        this.code[i] = CODE_SWAP;
-        this.key[i] = this.keyOp(d.key);
-        this.value[i] = d.value;
-        this.seen[i] = d.seen;
-        break;
-      case 'GET':
-        this.code[i] = CODE_GET;
-        this.key[i] = this.keyOp(d.key);
-        this.seen[i] = d.seen;
-        break;
-      case 'SCAN':
-        this.code[i] = CODE_SCAN;
-        this.key[i] = this.keyId(d.start);
-        this.end[i] = this.keyId(d.end);
-        this.pairs[i] = d.pairs;
-        this.scans++;
-        break;
+  add(i: number, start: number, line: number): void {
+    if (i === this.start.length) {
+      const grown = new Int32Array(2 * i);
+      grown.set(this.start);
+      this.start = grown;
+      const lines = new Int32Array(2 * i);
+      lines.set(this.line);
+      this.line = lines;
     }
+    this.start[i] = start;
+    this.line[i] = line;
+  }
+}
+
+/** A SCAN that returned, kept until every key is known. */
+interface PendingScan {
+  source: number;
+  start: number;
+  end: number;
+  call: number;
+  ret: number;
+  pairs: Array<[string, string]>;
+}
+
+export class HistoryColumns {
+  /** Operations read. */
+  length = 0;
+  /** Key names by id, in the order they first appear, and each key's register history. */
+  readonly keyNames: string[] = [];
+  private readonly perKey: KeyHistory[] = [];
+  private readonly keyIds = new Map<string, number>();
+  private readonly scanList: PendingScan[] = [];
+  private split: SplitHistory | undefined;
+  /** Where each operation came from, to build it as an object again (operationsAt). */
+  private source: FileSource | readonly HistoryOp[] = [];
+
+  /** Append a decoded line (columnsOf; readText does the same work in its own loop: keep the two alike). */
+  add(d: DecodedLine): void {
+    const source = this.length++;
+    const op = d.op;
+    const pending = d.ret === null;
+    if (op === 'SCAN') {
+      this.addScan(d, source);
+      return;
+    }
+    const kh = this.perKey[this.keyId(d.key)]!;
+    if (op === 'GET' && pending) return;
+    const values = kh.values;
+    // The value written, if any, is interned before the value seen: a key's value ids are
+    // numbered in history order.
+    let code: number;
+    let arg = ABSENT;
+    let out: number;
+    if (op === 'PUT' || op === 'DELETE') {
+      code = op === 'PUT' ? CODE_PUT : CODE_DELETE;
+      if (op === 'PUT') arg = values.written(d.value);
+      out = pending ? UNKNOWN : d.found === 'found' ? 1 : 0;
+    } else if (op === 'SWAP') {
+      code = CODE_SWAP;
+      arg = values.written(d.value);
+      out = pending ? UNKNOWN : values.read(d.seen);
+    } else {
+      code = CODE_GET;
+      out = values.read(d.seen);
+    }
+    kh.ops.push(d.call, pending ? Infinity : d.ret!, code, arg, out, source, 0);
+  }
+
+  /**
+   * Read a history file's text (readHistoryColumns), line by line. The loop does add()'s work itself rather
+   * than calling it: V8 then optimises one function for the whole read, once, instead of add
+   * on its own first and again inside the loop (a read of a few thousand lines is mostly
+   * such compiling). Throws HistoryFormatError on the first bad line.
+   */
+  readText(text: string, file: string): void {
+    // Each line is cut from the text as it is read and dropped once decoded: the lines are not
+    // kept (as an array of them would be, through every garbage collection of the read), only
+    // where each operation's line starts, for operationsAt.
+    const at = new LineIndex(text.length);
+    const d = new DecodedLine();
+    const perKey = this.perKey;
+    for (let pos = 0, l = 0; pos < text.length; l++) {
+      let end = text.indexOf('\n', pos);
+      if (end < 0) end = text.length;
+      const line = text.slice(pos, end);
+      const start = pos;
+      pos = end + 1;
+      if (line.length === 0 || line.trim() === '') continue;
+      const problem = decodeHistoryLine(line, d);
+      if (problem !== undefined) throw new HistoryFormatError(file, l + 1, problem);
+      const source = this.length++;
+      at.add(source, start, l);
+      const op = d.op;
+      const pending = d.ret === null;
+      if (op === 'SCAN') {
+        this.addScan(d, source);
+        continue;
+      }
+      const kh = perKey[this.keyId(d.key)]!;
+      if (op === 'GET' && pending) continue;
+      const values = kh.values;
+      let code: number;
+      let arg = ABSENT;
+      let out: number;
+      if (op === 'PUT' || op === 'DELETE') {
+        code = op === 'PUT' ? CODE_PUT : CODE_DELETE;
+        if (op === 'PUT') arg = values.written(d.value);
+        out = pending ? UNKNOWN : d.found === 'found' ? 1 : 0;
+      } else if (op === 'SWAP') {
+        code = CODE_SWAP;
+        arg = values.written(d.value);
+        out = pending ? UNKNOWN : values.read(d.seen);
+      } else {
+        code = CODE_GET;
+        out = values.read(d.seen);
+      }
+      kh.ops.push(d.call, pending ? Infinity : d.ret!, code, arg, out, source, 0);
+    }
+    this.setSource({ text, at });
   }
 
   /**
@@ -100,10 +167,12 @@ export class HistoryColumns {
       if (Array.isArray(source)) {
         out[i] = source[i]!;
       } else {
-        const { lines, lineOf } = source as { lines: readonly string[]; lineOf: Int32Array };
-        const r = parseHistoryLine(lines[lineOf[i]!]!);
+        const { text, at } = source as FileSource;
+        const start = at.start[i]!;
+        const end = text.indexOf('\n', start);
+        const r = parseHistoryLine(text.slice(start, end < 0 ? text.length : end));
         // The line was decoded once already; it cannot fail now.
-        if (!r.ok) throw new Error(`history line ${lineOf[i]! + 1}: ${r.message}`);
+        if (!r.ok) throw new Error(`history line ${at.line[i]! + 1}: ${r.message}`);
         out[i] = r.op;
       }
     }
@@ -111,8 +180,21 @@ export class HistoryColumns {
   }
 
   /** Remember where the operations came from (readHistoryColumns, columnsOf). */
-  setSource(source: { lines: readonly string[]; lineOf: Int32Array } | readonly HistoryOp[]): void {
+  setSource(source: FileSource | readonly HistoryOp[]): void {
     this.source = source;
+  }
+
+  /** The keys with their register histories, SCANs' reads added (once; see splitByKey). */
+  splitByKey(): SplitHistory {
+    this.split ??= splitColumns(this.keyNames, this.perKey, this.scanList);
+    return this.split;
+  }
+
+  /** A SCAN's bounds are known keys; its reads wait until every key is known (splitByKey). */
+  private addScan(d: DecodedLine, source: number): void {
+    const start = this.keyId(d.start);
+    const end = this.keyId(d.end);
+    if (d.ret !== null && d.pairs !== null) this.scanList.push({ source, start, end, call: d.call, ret: d.ret, pairs: d.pairs });
   }
 
   private keyId(name: string): number {
@@ -121,40 +203,22 @@ export class HistoryColumns {
       id = this.keyNames.length;
       this.keyIds.set(name, id);
       this.keyNames.push(name);
-      this.keyOps.push(0);
+      this.perKey.push({ key: name, values: new ValueTable(), ops: new KeyOps() });
     }
-    return id;
-  }
-
-  /** The id of the key of a single-key operation, counted. */
-  private keyOp(name: string): number {
-    const id = this.keyId(name);
-    this.keyOps[id]!++;
     return id;
   }
 }
 
 /** Read a whole history text into columns; blank lines are skipped. Throws HistoryFormatError on the first bad line. */
 export function readHistoryColumns(text: string, file: string): HistoryColumns {
-  const lines = text.split('\n');
-  const columns = new HistoryColumns(lines.length);
-  const lineOf = new Int32Array(lines.length);
-  const d = new DecodedLine();
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') continue;
-    const problem = decodeHistoryLine(line, d);
-    if (problem !== undefined) throw new HistoryFormatError(file, i + 1, problem);
-    lineOf[columns.length] = i;
-    columns.add(d);
-  }
-  columns.setSource({ lines, lineOf });
+  const columns = new HistoryColumns();
+  columns.readText(text, file);
   return columns;
 }
 
 /** The columns of a history already in memory. */
 export function columnsOf(history: readonly HistoryOp[]): HistoryColumns {
-  const columns = new HistoryColumns(history.length);
+  const columns = new HistoryColumns();
   const d = new DecodedLine();
   for (let i = 0; i < history.length; i++) {
     const op = history[i]!;
@@ -191,56 +255,59 @@ function compareKeys(a: string, b: string): number {
 }
 
 /**
- * Split a history into one sub-history per known key (a key of a single-key operation or a
- * bound of a SCAN; a SCAN may return other keys, left in the store by earlier runs, and those
- * are not checked). Reads that never returned are dropped (they constrain nothing); writes
- * that never returned stay, with an unknown result and a return time of Infinity. A SCAN is
- * one read per known key in its range.
+ * A history split into one register history per known key (a key of a single-key operation
+ * or a bound of a SCAN; a SCAN may return other keys, left in the store by earlier runs, and
+ * those are not checked), sorted by key. The same columns give the same split each time.
  */
 export function splitByKey(h: HistoryColumns): SplitHistory {
-  const names = h.keyNames;
-  const sorted = names.map((_, id) => id).sort((a, b) => compareKeys(names[a]!, names[b]!));
-  // rank[id]: the key's place in sorted order; a SCAN's range is the ranks from its start's to its end's.
-  const rank = new Int32Array(names.length);
-  for (let r = 0; r < sorted.length; r++) rank[sorted[r]!] = r;
-  // Room for each key's operations up front (a SCAN may add one to every key; past a bound the columns grow).
-  const perKey: KeyHistory[] = sorted.map((id) => ({ key: names[id]!, values: new ValueTable(), ops: new KeyOps(h.keyOps[id]! + Math.min(h.scans, 1024)) }));
-  const scanShapes: Violation[] = [];
-  const { code, call, ret: rets, key: keyOf, answer, value, seen } = h;
-  for (let source = 0; source < h.length; source++) {
-    const c = code[source]!;
-    const ret = rets[source]!;
-    const pending = ret === Infinity;
-    if (c === CODE_SCAN) {
-      const pairs = h.pairs[source]!;
-      if (pending || pairs === null) continue;
-      const start = names[keyOf[source]!]!;
-      const end = names[h.end[source]!]!;
-      const shape = scanShapeViolation(source, start, end, pairs);
-      if (shape !== undefined) scanShapes.push(shape);
-      if (start > end) continue;
-      scanReads(perKey, rank[keyOf[source]!]!, rank[h.end[source]!]!, pairs, call[source]!, ret, source);
-      continue;
-    }
-    // One call of each kind per operation (no copy per kind): the value written, if any, is
-    // interned before the value seen, as a key's value ids are numbered in history order.
-    const kh = perKey[rank[keyOf[source]!]!]!;
-    if (c === CODE_GET && pending) continue;
-    const arg = c === CODE_PUT || c === CODE_SWAP ? kh.values.id(value[source]!) : ABSENT;
-    const out = c === CODE_PUT || c === CODE_DELETE ? answer[source]! : pending ? UNKNOWN : kh.values.id(seen[source]!);
-    kh.ops.push(call[source]!, ret, c, arg, out, source, 0);
-  }
-  return { keys: perKey, scanShapes };
+  return h.splitByKey();
 }
 
-/** A SCAN's reads of the known keys ranked `from` to `to`, each seeing its pair's value or absent. */
-function scanReads(perKey: KeyHistory[], from: number, to: number, pairs: Array<[string, string]>, call: number, ret: number, source: number): void {
+function splitColumns(names: readonly string[], byId: readonly KeyHistory[], scans: readonly PendingScan[]): SplitHistory {
+  const sorted = names.map((_, id) => id).sort((a, b) => compareKeys(names[a]!, names[b]!));
+  const keys = sorted.map((id) => byId[id]!);
+  const scanShapes: Violation[] = [];
+  if (scans.length > 0) {
+    // rank[id]: the key's place in sorted order; a SCAN's range is the ranks from its start's to its end's.
+    const rank = new Int32Array(names.length);
+    for (let r = 0; r < sorted.length; r++) rank[sorted[r]!] = r;
+    // Each key's SCAN reads, in history order, then merged into its operations by history index.
+    const reads = keys.map(() => new KeyOps());
+    for (const s of scans) {
+      const start = names[s.start]!;
+      const end = names[s.end]!;
+      const shape = scanShapeViolation(s.source, start, end, s.pairs);
+      if (shape !== undefined) scanShapes.push(shape);
+      if (start > end) continue;
+      scanReads(keys, reads, rank[s.start]!, rank[s.end]!, s.pairs, s.call, s.ret, s.source);
+    }
+    for (let r = 0; r < keys.length; r++) if (reads[r]!.length > 0) keys[r] = { ...keys[r]!, ops: mergeBySource(keys[r]!.ops, reads[r]!) };
+  }
+  return { keys, scanShapes };
+}
+
+/** Two keys' operation lists, each in history order, merged into one in history order. */
+function mergeBySource(a: KeyOps, b: KeyOps): KeyOps {
+  const out = new KeyOps(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const fromA = j >= b.length || (i < a.length && a.source[i]! < b.source[j]!);
+    const src = fromA ? a : b;
+    const x = fromA ? i++ : j++;
+    out.push(src.call[x]!, src.ret[x]!, src.code[x]!, src.arg[x]!, src.out[x]!, src.source[x]!, src.optional[x]!);
+  }
+  return out;
+}
+
+/** A SCAN's reads of the known keys ranked `from` to `to`, each seeing its pair's value or absent (into `reads`, by rank). */
+function scanReads(keys: KeyHistory[], reads: KeyOps[], from: number, to: number, pairs: Array<[string, string]>, call: number, ret: number, source: number): void {
   // Pairs come sorted by key (a SCAN that breaks this is reported on its own): one walk
   // along both lists finds each known key's pair. Unsorted ones are looked up instead.
   const returned = isSortedByKey(pairs) ? undefined : new Map(pairs);
   let p = 0;
   for (let r = from; r <= to; r++) {
-    const kh = perKey[r]!;
+    const kh = keys[r]!;
     const key = kh.key;
     let value: string | null = null;
     if (returned !== undefined) {
@@ -249,7 +316,7 @@ function scanReads(perKey: KeyHistory[], from: number, to: number, pairs: Array<
       while (p < pairs.length && pairs[p]![0] < key) p++;
       if (p < pairs.length && pairs[p]![0] === key) value = pairs[p]![1];
     }
-    kh.ops.push(call, ret, CODE_READ, ABSENT, kh.values.id(value), source, 0);
+    reads[r]!.push(call, ret, CODE_READ, ABSENT, kh.values.read(value), source, 0);
   }
 }
 

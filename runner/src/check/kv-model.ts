@@ -210,10 +210,20 @@ export function representatives(read: Uint8Array): Int32Array {
   return map;
 }
 
-/** Value strings of one key, interned to small integers. */
+/** Flags of ValueTable.uses. */
+export const USE_WRITTEN = 1;
+export const USE_READ = 2;
+
+/**
+ * Value strings of one key, interned to small integers; and, for a table filled while a
+ * history is read (history-columns.ts), which values some operation writes and which some
+ * operation reads, so no later pass over the operations is needed to find out.
+ */
 export class ValueTable {
   private readonly ids = new Map<string, number>();
   private readonly names: string[] = ['(absent)'];
+  /** uses[id]: USE_WRITTEN and USE_READ as marked by written() and read(). */
+  readonly uses: number[] = [0];
 
   id(value: string | null): number {
     if (value === null) return ABSENT;
@@ -222,8 +232,54 @@ export class ValueTable {
       id = this.names.length;
       this.ids.set(value, id);
       this.names.push(value);
+      this.uses.push(0);
     }
     return id;
+  }
+
+  /** The id of a value some operation writes, marked so. */
+  written(value: string): number {
+    const id = this.id(value);
+    this.uses[id]! |= USE_WRITTEN;
+    return id;
+  }
+
+  /** The id of a value some operation reads (null: absent), marked so. */
+  read(value: string | null): number {
+    const id = this.id(value);
+    this.uses[id]! |= USE_READ;
+    return id;
+  }
+
+  /**
+   * Each value's representative for the search, from the marks, in one pass: as
+   * mergeUnreadValues gives it (values no operation reads are merged into one). Undefined if
+   * some value is read but never written: no order explains that read (see use()).
+   */
+  representatives(): Int32Array | undefined {
+    const n = this.names.length;
+    const map = new Int32Array(n);
+    const uses = this.uses;
+    for (let v = 0; v < n; v++) {
+      const read = (uses[v]! & USE_READ) !== 0;
+      if (read && v !== ABSENT && (uses[v]! & USE_WRITTEN) === 0) return undefined;
+      map[v] = v === ABSENT || read ? v : n;
+    }
+    return map;
+  }
+
+  /** The values written and read, as marked (ValueUse). */
+  use(): ValueUse {
+    const n = this.names.length;
+    const written = new Uint8Array(n);
+    const read = new Uint8Array(n);
+    const uses = this.uses;
+    for (let v = 0; v < n; v++) {
+      const u = uses[v]!;
+      written[v] = u & USE_WRITTEN;
+      read[v] = (u & USE_READ) >>> 1;
+    }
+    return { written, read };
   }
 
   value(id: number): string | null {

@@ -641,40 +641,122 @@ export interface EncodedOps {
  * to the pool, optional reads are dropped (they constrain nothing), the rest make the list;
  * then the required ones by return time.
  *
- * Every key of a check is encoded in one call (CheckRun), not one call per key: V8 then
- * compiles this loop once, on the stack, for all keys; called once per key it was compiled
- * again on entry for the next key, and that compiling cost more than the encoding.
+ * Shaped for V8's warm-up, which is most of the cost of a check of a few thousand operations
+ * per key: what runs once per key (sorting, allocating, the result) is kept out of the one
+ * loop that runs once per operation (fillEncoded), and that loop goes over every key's
+ * operations in one call. V8 then optimises only that small loop, once, on the stack; with
+ * the per-key work in the same function it compiled all of that too (its biggest compile
+ * after the search itself), and a loop called once per key was compiled again on entry.
  */
 export function encodeKeys(keys: ReadonlyArray<{ ops: KeyOps; map: Int32Array | undefined }>): EncodedOps[] {
+  const work: EncodeWork[] = [];
+  for (let key = 0; key < keys.length; key++) work.push(new EncodeWork(keys[key]!.ops, keys[key]!.map));
+  fillEncoded(work);
   const encoded: EncodedOps[] = [];
-  for (let key = 0; key < keys.length; key++) {
-    const { ops, map } = keys[key]!;
+  for (let key = 0; key < work.length; key++) encoded.push(work[key]!.finish());
+  return encoded;
+}
+
+/** One key's encoding under way: its call order, the columns to fill, and what filling found. */
+class EncodeWork {
+  readonly ops: KeyOps;
+  readonly map: Int32Array;
+  readonly order: Int32Array;
+  readonly listIndex: Int32Array;
+  readonly kind: Int8Array;
+  readonly arg: Int32Array;
+  readonly out: Int32Array;
+  readonly required: Uint8Array;
+  readonly optBit: Int32Array;
+  readonly callTime: Float64Array;
+  readonly retTime: Float64Array;
+  readonly reqBelow: Int32Array;
+  readonly returningAt: Int32Array;
+  readonly returnTimes: Float64Array;
+  readonly pool: Int32Array;
+  /** listPos[x]: 1 + the list position of input operation x (0: not in the list). */
+  readonly listPos: Int32Array;
+  readonly optionalAt = new Int32Array(MAX_OPTIONAL);
+  n = 0;
+  poolCount = 0;
+  returning = 0;
+  optionalCount = 0;
+  maxValue = ABSENT;
+
+  constructor(ops: KeyOps, map: Int32Array | undefined) {
     const total = ops.length;
-    const order = sortIndicesBy(ops.call.subarray(0, total));
-    // Columns as locals, the value map applied inline: this runs mostly before the code is
-    // optimised, so every property load and call per operation counts.
-    const listIndex = new Int32Array(total);
-    const kind = new Int8Array(total);
-    const argOf = new Int32Array(total);
-    const outOf = new Int32Array(total);
-    const required = new Uint8Array(total);
-    const optBit = new Int32Array(total);
-    const callTime = new Float64Array(total);
-    const retTime = new Float64Array(total);
-    const reqBelow = new Int32Array(total + 1);
-    const returningAt = new Int32Array(total);
-    const returnTimes = new Float64Array(total);
-    const pool = new Int32Array(total);
-    /** listPos[x]: 1 + the list position of input operation x (0: not in the list). */
-    const listPos = new Int32Array(total);
-    const mapped = map === undefined ? 0 : map.length;
+    this.ops = ops;
+    this.map = map ?? new Int32Array(0);
+    this.order = sortIndicesBy(ops.call.subarray(0, total));
+    this.listIndex = new Int32Array(total);
+    this.kind = new Int8Array(total);
+    this.arg = new Int32Array(total);
+    this.out = new Int32Array(total);
+    this.required = new Uint8Array(total);
+    this.optBit = new Int32Array(total);
+    this.callTime = new Float64Array(total);
+    this.retTime = new Float64Array(total);
+    this.reqBelow = new Int32Array(total + 1);
+    this.returningAt = new Int32Array(total);
+    this.returnTimes = new Float64Array(total);
+    this.pool = new Int32Array(total);
+    this.listPos = new Int32Array(total);
+  }
+
+  finish(): EncodedOps {
+    const n = this.n;
+    const returning = this.returning;
+    const { byRet, retPos } = byReturn(this.listPos, this.required, this.retTime, this.returningAt.subarray(0, returning), this.returnTimes.subarray(0, returning), n);
+    return {
+      n,
+      listIndex: this.listIndex,
+      kind: this.kind,
+      arg: this.arg,
+      out: this.out,
+      required: this.required,
+      optBit: this.optBit,
+      callTime: this.callTime,
+      retTime: this.retTime,
+      reqBelow: this.reqBelow,
+      maxValue: this.maxValue,
+      poolIndex: this.pool.slice(0, this.poolCount),
+      optionals: this.optionalAt.slice(0, this.optionalCount),
+      byRet,
+      retPos,
+    };
+  }
+}
+
+/** The loop of encodeKeys over every operation of every key (see there). */
+function fillEncoded(work: EncodeWork[]): void {
+  for (let key = 0; key < work.length; key++) {
+    const w = work[key]!;
+    const ops = w.ops;
+    const total = ops.length;
+    const order = w.order;
+    const map = w.map;
+    const mapped = map.length;
     const codes = ops.code;
     const outs = ops.out;
     const args = ops.arg;
     const rets = ops.ret;
     const calls = ops.call;
     const optional = ops.optional;
-    const optionalAt: number[] = [];
+    const listIndex = w.listIndex;
+    const listPos = w.listPos;
+    const kind = w.kind;
+    const argOf = w.arg;
+    const outOf = w.out;
+    const callTime = w.callTime;
+    const retTime = w.retTime;
+    const required = w.required;
+    const reqBelow = w.reqBelow;
+    const returningAt = w.returningAt;
+    const returnTimes = w.returnTimes;
+    const pool = w.pool;
+    const optBit = w.optBit;
+    const optionalAt = w.optionalAt;
+    let optionals = 0;
     let returning = 0;
     let k = 0;
     let n = 0;
@@ -697,11 +779,11 @@ export function encodeKeys(keys: ReadonlyArray<{ ops: KeyOps; map: Int32Array | 
       let arg = ABSENT;
       if (kd === K_PUT || kd === K_SWAP) {
         arg = args[x]!;
-        if (arg < mapped) arg = map![arg]!;
+        if (arg < mapped) arg = map[arg]!;
         if (arg > maxValue) maxValue = arg;
       }
       if (kd === K_SWAP || kd === K_READ) {
-        if (out < mapped) out = map![out]!;
+        if (out < mapped) out = map[out]!;
         if (out > maxValue) maxValue = out;
       }
       listIndex[i] = x;
@@ -717,32 +799,22 @@ export function encodeKeys(keys: ReadonlyArray<{ ops: KeyOps; map: Int32Array | 
         returningAt[returning] = i;
         returnTimes[returning++] = ret;
       } else {
-        if (optionalAt.length === MAX_OPTIONAL) throw new Error(`at most ${MAX_OPTIONAL} optional operations that returned`);
-        optBit[i] = 1 << optionalAt.length;
-        optionalAt.push(i);
+        if (optionals === MAX_OPTIONAL) tooManyOptional();
+        optBit[i] = 1 << optionals;
+        optionalAt[optionals++] = i;
       }
       reqBelow[i + 1] = below;
     }
-    const { byRet, retPos } = byReturn(listPos, required, retTime, returningAt.subarray(0, returning), returnTimes.subarray(0, returning), n);
-    encoded.push({
-      n,
-      listIndex,
-      kind,
-      arg: argOf,
-      out: outOf,
-      required,
-      optBit,
-      callTime,
-      retTime,
-      reqBelow,
-      maxValue,
-      poolIndex: pool.slice(0, k),
-      optionals: Int32Array.from(optionalAt),
-      byRet,
-      retPos,
-    });
+    w.n = n;
+    w.poolCount = k;
+    w.returning = returning;
+    w.optionalCount = optionals;
+    w.maxValue = maxValue;
   }
-  return encoded;
+}
+
+function tooManyOptional(): never {
+  throw new Error(`at most ${MAX_OPTIONAL} optional operations that returned`);
 }
 
 /**
@@ -751,7 +823,7 @@ export function encodeKeys(keys: ReadonlyArray<{ ops: KeyOps; map: Int32Array | 
  * position of each input operation, 0 if none) they usually are by return time already: one
  * pass; else a sort of their return times (`returning`, in call order). Ties may come in either
  * order: the search reads only the earliest return among those not placed.
- * (A function of its own: each loop of encodeKeys is compiled with all of it.)
+ * (Called once per key, after the loop over the operations: see encodeKeys.)
  */
 function byReturn(listPos: Int32Array, required: Uint8Array, retTime: Float64Array, returning: Int32Array, returnTimes: Float64Array, n: number): { byRet: Int32Array; retPos: Int32Array } {
   const count = returning.length;

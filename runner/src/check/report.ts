@@ -11,6 +11,14 @@ export interface ReportOptions {
   maxOps?: number;
 }
 
+/**
+ * A count with its thousands separated by commas, as toLocaleString('en-US') writes it, without
+ * loading the locale's data (about 12 ms of CPU the first time, most of a small check's report).
+ */
+export function formatCount(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 export function describeOp(op: HistoryOp, forKey?: string): string {
   const pending = op.ret === null;
   const tail = (answer: string): string => (pending ? ' -> (never returned)' : ` -> ${answer}`);

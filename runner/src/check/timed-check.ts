@@ -6,6 +6,7 @@
 import { type CheckProgress, type CheckResult, CheckRun } from './checker';
 import type { HistoryOp } from './history';
 import type { HistoryColumns } from './history-columns';
+import { formatCount } from './report';
 
 export interface TimedCheckOptions {
   timeoutMs: number;
@@ -49,7 +50,7 @@ export function runTimedCheck(history: readonly HistoryOp[] | HistoryColumns, op
 }
 
 export function progressLine(p: CheckProgress, elapsedMs: number): string {
-  const n = (x: number): string => x.toLocaleString('en-US');
+  const n = formatCount;
   const key = p.currentKey === undefined ? '' : `; key ${p.currentKey}: ${n(p.placed)} / ${n(p.required)} operations placed`;
   return `  checking: ${p.keysDone} / ${p.keysTotal} keys decided${key}; memo ${n(p.memoEntries)} entries, ${(p.memoBytes / 2 ** 20).toFixed(0)} MB; ${(elapsedMs / 1000).toFixed(0)} s`;
 }
