@@ -32,7 +32,7 @@ import { groupLeader } from '../cluster/cluster-status';
 import { LocalCluster } from '../cluster/local-cluster';
 import { portsFromBase } from '../cluster/p3-layout';
 import { Teardown } from '../bench/p3/bench-cluster';
-import { type BenchMode, type TxnBenchRun, abortRate, benchLogName, formatBenchLog, overallSplit, throughput } from '../bench/p4/bench-log';
+import { type BenchMode, DEFAULT_BENCH_CLIENTS, type TxnBenchRun, abortRate, benchLogName, formatBenchLog, overallSplit, throughput } from '../bench/p4/bench-log';
 import { BENCH_MAX_TRIES, type BenchTarget, measure, waitUntilServing } from '../bench/p4/txn-bench';
 import { MICRO_SHARES, type WorkloadName, parseWorkload } from '../bench/p4/txn-mix';
 import { startTestCluster } from '../testing/local-p3';
@@ -40,13 +40,6 @@ import { startTestCluster } from '../testing/local-p3';
 const MODES: readonly BenchMode[] = ['mako', '2pc', 'rf1'];
 const DEFAULT_WORKLOADS = [...MICRO_SHARES.map((s) => `micro-${s}`), 'bank'].join(',');
 const SHARDS = 3;
-/**
- * Closed-loop clients by default. A client has one transaction in flight, so throughput is at
- * most clients / latency: at 50 ms RTT a Mako transaction takes ~85 ms here, so 32 clients
- * cap it near 400 txn/s whatever the protocol could do. 256 is about the most this 2-core
- * machine carries (12 node processes and the load generator): at 512 every mode got slower.
- */
-export const DEFAULT_CLIENTS = 256;
 const MANAGERS = 3;
 
 function defaultResults(): string {
@@ -173,7 +166,7 @@ async function main(): Promise<number> {
     .option('modes', { type: 'string', default: MODES.join(','), describe: 'mako, 2pc, rf1 (unreplicated Mako), comma-separated' })
     .option('rtts', { type: 'string', default: '0,10,50', describe: 'injected replication round trips (ms) for mako and 2pc' })
     .option('workloads', { type: 'string', default: DEFAULT_WORKLOADS, describe: 'micro-<cross-shard %> and/or bank' })
-    .option('clients', { type: 'number', default: DEFAULT_CLIENTS, describe: 'closed-loop clients, each one transaction at a time (the report\'s matrix is at the default; other counts show as a sweep)' })
+    .option('clients', { type: 'number', default: DEFAULT_BENCH_CLIENTS, describe: 'closed-loop clients, each one transaction at a time (the report\'s matrix is at the default; other counts show as a sweep)' })
     .option('secs', { type: 'number', default: 10, describe: 'measured seconds per run' })
     .option('warmup', { type: 'number', default: 2, describe: 'seconds of warm-up before each measurement' })
     .option('keys-per-shard', { type: 'number', default: 10_000, describe: 'micro: keys on each shard' })

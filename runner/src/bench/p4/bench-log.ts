@@ -27,6 +27,15 @@
  */
 import type { WorkloadName } from './txn-mix';
 
+/**
+ * Closed-loop clients by default. A client has one transaction in flight, so throughput is at
+ * most clients / latency: at 50 ms RTT a Mako transaction takes ~85 ms here, so 32 clients
+ * cap it near 400 txn/s whatever the protocol could do. 256 is about the most this 2-core
+ * machine carries (12 node processes and the load generator): at 512 every mode got slower.
+ * p4::report's matrix is at this count (sumgen/madkv_report/stage_p4.py MATRIX_CLIENTS).
+ */
+export const DEFAULT_BENCH_CLIENTS = 256;
+
 export type BenchMode = 'mako' | '2pc' | 'rf1';
 
 export interface SplitRow {
