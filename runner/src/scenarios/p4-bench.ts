@@ -204,6 +204,7 @@ async function main(): Promise<number> {
   fs.mkdirSync(benchDir, { recursive: true });
 
   const teardown = new Teardown();
+  const began = Date.now();
   const runs: TxnBenchRun[] = [];
   let failed = 0;
   let seq = 0;
@@ -254,9 +255,10 @@ async function main(): Promise<number> {
       }
     }
     say('');
-    say(`Committed txn/s (abort rate: aborted runs / runs) with ${args.clients} closed-loop clients, ${secs} s per run; ratios are of throughput:`);
+    say(`Committed txn/s (abort rate: aborted runs / runs) with ${args.clients} closed-loop client${args.clients === 1 ? '' : 's'}, ${secs} s per run; ratios are of throughput:`);
     for (const line of summaryTable(runs, workloads, rtts)) say(line);
     if (failed > 0) say(`${failed} bank run(s) FAILED their check (see above)`);
+    say(`(${runs.length} runs in ${Math.round((Date.now() - began) / 1000)} s)`);
     return failed > 0 ? 1 : 0;
   } catch (err) {
     console.error(`p4-bench failed: ${(err as Error).stack ?? String(err)}`);

@@ -29,9 +29,10 @@ import type { WorkloadName } from './txn-mix';
 
 /**
  * Closed-loop clients by default. A client has one transaction in flight, so throughput is at
- * most clients / latency: at 50 ms RTT a Mako transaction takes ~85 ms here, so 32 clients
- * cap it near 400 txn/s whatever the protocol could do. 256 is about the most this 2-core
- * machine carries (12 node processes and the load generator): at 512 every mode got slower.
+ * most clients / latency. At 50 ms replication RTT a Mako transaction takes ≈ 60 ms alone and
+ * 90–175 ms under load here, so 32 clients cap Mako near 400 txn/s, whatever the protocol could
+ * do, while unreplicated shards (a few ms) are already CPU-bound. 256 is about the most this
+ * 2-core machine carries (12 node processes and the load generator): at 512 every mode got slower.
  * p4::report's matrix is at this count (sumgen/madkv_report/stage_p4.py MATRIX_CLIENTS).
  */
 export const DEFAULT_BENCH_CLIENTS = 256;
