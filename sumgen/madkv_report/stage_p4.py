@@ -17,16 +17,15 @@ import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import markdown as md
-from .p4logs import TxnBenchResult, TxnFuzzResult
 from .fuzzviews import fault_summary
 from .plotting import (
     LINESTYLES, MARKERS, SERIES_COLORS, BarSeries, LineSeries, PlotFunction, PlotOutcome, finish_figure, flat,
     grouped_bars, new_figure, no_data, trend_lines,
 )
 from .logtext import LogFormatError, read_log_lines
-from .p4logs import parse_txn_bench_log
+from .p4logs import TxnBenchResult, TxnFuzzResult, parse_txn_bench_log
 from .reportfile import Generated, Part
-from .runs import PRESENT, Inventory, Run, RunOutcome
+from .runs import Inventory, Run, RunOutcome
 from .stage import ReportContext, Stage
 
 MODES = ("mako", "2pc", "rf1")
