@@ -11,7 +11,6 @@ import { DEFAULT_RETRY_POLICY } from '../../../../kvstore/src/client/retry-polic
 import { DEFAULT_TXN_RETRY } from '../../../../kvstore/src/client/txn-retry';
 import type { TxnOp } from '../../../../kvstore/src/kv/txn-op';
 import type { TxnLatencySplit } from '../../../../kvstore/src/txn/core-interface';
-import { percentile } from '../closed-loop';
 import { SeededRandom } from '../../random';
 import type { SplitRow } from './bench-log';
 import { type BankAccount, BankSource, MicroSource, type TxnSourceOfBench, type WorkloadName, bankAccounts, bankProblems, crossSharePercent, keysByShard } from './txn-mix';
@@ -173,10 +172,7 @@ export async function measure(target: BenchTarget, o: MeasureOptions): Promise<M
     );
     const [a, b] = await Promise.all([startSnap, endSnap]);
     const split = splitDelta(a.splits, b.splits, b.at.map((t, i) => t - a.at[i]!));
-    const latencyMs =
-      latencies.length === 0
-        ? null
-        : { p50: percentile(latencies, 50), p99: percentile(latencies, 99), avg: latencies.reduce((s, x) => s + x, 0) / latencies.length, max: Math.max(...latencies) };
+    const latencyMs = latencySummary(latencies);
     const out: Measured = { description: describeWorkload(o, target.shards), ...counts, latencyMs, split, measuredS: o.measureMs / 1000 };
     if (bank !== undefined) {
       // A transaction whose reply was lost may still be finishing at the shards.
@@ -187,6 +183,16 @@ export async function measure(target: BenchTarget, o: MeasureOptions): Promise<M
   } finally {
     for (const c of clients) c.close();
   }
+}
+
+/** p50, p99 (nearest rank), mean and max of the samples; null when there are none. Any number of samples (no spread into a call). */
+export function latencySummary(samples: readonly number[]): { p50: number; p99: number; avg: number; max: number } | null {
+  if (samples.length === 0) return null;
+  const sorted = Float64Array.from(samples).sort();
+  const rank = (p: number): number => sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]!;
+  let sum = 0;
+  for (const x of sorted) sum += x;
+  return { p50: rank(50), p99: rank(99), avg: sum / sorted.length, max: sorted[sorted.length - 1]! };
 }
 
 /** Reads every account and branch once the load has stopped (in pieces: nothing writes any more). */
