@@ -29,13 +29,15 @@ import type { WorkloadName } from './txn-mix';
 
 /**
  * Closed-loop clients by default. A client has one transaction in flight, so throughput is at
- * most clients / latency. At 50 ms replication RTT a Mako transaction takes ≈ 60 ms alone and
- * 90–175 ms under load here, so 32 clients cap Mako near 400 txn/s, whatever the protocol could
- * do, while unreplicated shards (a few ms) are already CPU-bound. 256 is about the most this
- * 2-core machine carries (12 node processes and the load generator): at 512 every mode got slower.
+ * most clients / latency: at 50 ms replication RTT a Mako transaction takes ≈ 60 ms, so 32
+ * clients held Mako to 418 txn/s whatever the protocol could do, while unreplicated shards
+ * (a few ms a transaction) are CPU-bound. 128 is about where this 2-core machine (12 node
+ * processes and the load generator) stops keeping up: unreplicated throughput peaked there,
+ * and at 256 the shards' 1 ms core tick stretched to 3–9 ms and most latencies doubled (2PC at
+ * 50 ms, which needs more in flight, still gained). The README gives both matrices.
  * p4::report's matrix is at this count (sumgen/madkv_report/stage_p4.py MATRIX_CLIENTS).
  */
-export const DEFAULT_BENCH_CLIENTS = 256;
+export const DEFAULT_BENCH_CLIENTS = 128;
 
 export type BenchMode = 'mako' | '2pc' | 'rf1';
 
