@@ -376,9 +376,9 @@ class P4Stage(Stage):
             " committed transactions; the abort rate is aborted runs over runs (the client reruns an aborted"
             " transaction, up to 10 runs); latency is a committed transaction's, from the call to the commit."
             " Workloads: `micro-N` is Mako's micro-benchmark (50 % transactions of 4 GETs, 50 % of 4 INCRs, keys"
-            " uniform over 10,000 per shard, N % of transactions across shards); `bank` is TPC-A-like transfers"
-            " (INCR both accounts and both branches; 1,000 accounts and 100 branches per shard, two thirds of"
-            " transfers across shards).",
+            " uniform over the keys of each shard, N % of transactions across shards); `bank` is TPC-A-like transfers"
+            " (INCR both accounts and both branches, two thirds of transfers across shards). By default 10,000 keys,"
+            " or 1,000 accounts and 100 branches, per shard; each log's first lines give its run's.",
             "### Throughput, abort rate and latency",
             main_table,
             f"Targets of the stage, at {TARGET_RTT} ms RTT: Mako at least {TARGET_VS_2PC:g}× 2PC's throughput, and"
