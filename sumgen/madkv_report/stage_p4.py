@@ -36,7 +36,7 @@ MICRO = tuple(f"micro-{s}" for s in SHARES)
 WORKLOADS = MICRO + ("bank",)
 RTTS = (0, 10, 50)
 # p4::bench's default client count (runner/src/scenarios/p4-bench.ts DEFAULT_CLIENTS): the matrix.
-MATRIX_CLIENTS = 128
+MATRIX_CLIENTS = 256
 # The workload the RTT and split figures show beside the bank (the paper's micro-benchmark share).
 HEADLINE = "micro-5"
 TARGET_RTT = 50

@@ -140,7 +140,7 @@ class ChecklistAndReportTest(unittest.TestCase):
         self.assertIn(f"3 of 39 runs present, 35 missing, 1 unparseable.", text)
         self.assertRegex(text, r"\[missing {4}\]  bench micro-0, 2pc, rtt 10 ms +run: npx just p4::bench --workloads micro-0 --modes 2pc --rtts 10\n")
         self.assertRegex(text, r"\[missing {4}\]  fuzz, 2pc, leader crashed +run: npx just p4::fuzz 5 yes 2pc 127\.0\.0\.1:3666,")
-        self.assertRegex(text, r"\[unparseable\]  bench bank, rf1 +bench/bench-bank-rf1-c128\.log: no 'Benchmarking results:' block"
+        self.assertRegex(text, r"\[unparseable\]  bench bank, rf1 +bench/bench-bank-rf1-c256\.log: no 'Benchmarking results:' block"
                                r" \(run interrupted\?\); re-run: npx just p4::bench --workloads bank --modes rf1")
         self.assertIn("npx just p4::cluster 3 3 3 <txn_mode>", text)
 

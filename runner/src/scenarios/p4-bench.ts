@@ -17,7 +17,7 @@
  * at each RTT. results defaults to `<MADKV_RESULTS_ROOT or /tmp>/madkv-p4`.
  *
  *   p4-bench [--modes mako,2pc,rf1] [--rtts 0,10,50] [--workloads micro-0,micro-5,micro-20,micro-50,bank]
- *            [--clients 128] [--secs 10] [--warmup 2] [--base-port N] [--quick]
+ *            [--clients 256] [--secs 10] [--warmup 2] [--base-port N] [--quick]
  *   --quick    micro-5 and bank at RTT 50 ms, 4 s each after 1 s of warm-up (about a minute)
  *
  * Every process it starts is stopped when it ends, fails or is interrupted.

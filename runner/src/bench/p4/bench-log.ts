@@ -31,13 +31,12 @@ import type { WorkloadName } from './txn-mix';
  * Closed-loop clients by default. A client has one transaction in flight, so throughput is at
  * most clients / latency: at 50 ms replication RTT a Mako transaction takes ≈ 60 ms, so 32
  * clients held Mako to 418 txn/s whatever the protocol could do, while unreplicated shards
- * (a few ms a transaction) are CPU-bound. 128 is about where this 2-core machine (12 node
- * processes and the load generator) stops keeping up: unreplicated throughput peaked there,
- * and at 256 the shards' 1 ms core tick stretched to 3–9 ms and most latencies doubled (2PC at
- * 50 ms, which needs more in flight, still gained). The README gives both matrices.
- * p4::report's matrix is at this count (sumgen/madkv_report/stage_p4.py MATRIX_CLIENTS).
+ * (a few ms a transaction) are CPU-bound. 256 is where unreplicated throughput peaked on this
+ * 2-core machine (12 node processes and the load generator; 128: lower, 512: lower), so the
+ * baseline runs at its best; the replicated modes still gain from more in flight (the README
+ * gives the sweep). p4::report's matrix is at this count (sumgen/madkv_report/stage_p4.py MATRIX_CLIENTS).
  */
-export const DEFAULT_BENCH_CLIENTS = 128;
+export const DEFAULT_BENCH_CLIENTS = 256;
 
 export type BenchMode = 'mako' | '2pc' | 'rf1';
 
