@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Tuple, Union
 from .benchlog import BenchResult, parse_bench_log
 from .fuzzlog import FuzzResult, parse_fuzz_log
 from .logtext import LogFormatError, read_log_lines
+from .p4logs import TxnBenchResult, parse_txn_bench_log, parse_txn_fuzz_log
 
 PRESENT = "present"
 MISSING = "missing"
@@ -19,7 +20,7 @@ UNPARSEABLE = "unparseable"
 
 @dataclass(frozen=True)
 class Run:
-    kind: str  # "testcase", "fuzz" or "bench"
+    kind: str  # "testcase", "fuzz" or "bench" (p4: "txnfuzz", "txnbench")
     relpath: str  # the log's path under the results folder, e.g. "fuzz/fuzz-3-no.log"
     label: str  # what the run is, for people: "fuzz, 3 clients, shared keys"
     command: str  # the recipe that produces the log
@@ -35,7 +36,7 @@ class TestcaseLog:
     verdict: Optional[str] = None
 
 
-RunResult = Union[TestcaseLog, FuzzResult, BenchResult]
+RunResult = Union[TestcaseLog, FuzzResult, BenchResult, TxnBenchResult]
 
 
 @dataclass
@@ -62,6 +63,8 @@ PARSERS = {
     "testcase": _parse_testcase_log,
     "fuzz": parse_fuzz_log,
     "bench": parse_bench_log,
+    "txnfuzz": parse_txn_fuzz_log,
+    "txnbench": parse_txn_bench_log,
 }
 
 

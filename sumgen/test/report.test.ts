@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { benchLog, faultsSection, fuzzLog } from "./fixture-logs";
+import { DEFAULT_BENCH_CLIENTS, type TxnBenchRun, benchLogName, formatBenchLog } from "../../runner/src/bench/p4/bench-log";
 
 const REPORT_TIMEOUT_MS = 180_000;
 
@@ -334,9 +335,56 @@ describe("sumgen report generation", () => {
     checkFigures(md, out, "plots-p3", []);
   });
 
+  test("p4: logs as p4::bench writes them, the fuzz table, ratios, the missing runs and the figures", () => {
+    const results = join(tmp, "p4");
+    const out = join(tmp, "report-p4");
+    const run = (mode: TxnBenchRun["mode"], rttMs: number | null, workload: TxnBenchRun["workload"], tput: number, extra: Partial<TxnBenchRun> = {}): void => {
+      const r: TxnBenchRun = {
+        workload, description: `workload ${workload}`, mode, protocol: mode === "2pc" ? "2pc" : "mako", rf: mode === "rf1" ? 1 : 3, rttMs,
+        managers: 3, shards: 3, where: "local", clients: DEFAULT_BENCH_CLIENTS, warmupS: 2, measuredS: 10, seed: 1, maxTries: 10,
+        committed: tput * 10, cross: tput, attempts: tput * 10 + 100, abortedAttempts: 100, gaveUp: 0, unknown: 0,
+        latencyMs: { p50: 60, p99: 150, avg: 70, max: 300 },
+        split: [{ shard: "s0", committed: tput * 3, certifyMs: 2, waitMs: 55, tickMs: 3.1 }, { shard: "s1", committed: tput * 3, certifyMs: 2, waitMs: 57, tickMs: 3.3 }],
+        ...extra,
+      };
+      writeLog(results, `bench/${benchLogName(workload, mode, rttMs, r.clients)}`, formatBenchLog(r));
+    };
+    run("mako", 50, "micro-5", 3000);
+    run("2pc", 50, "micro-5", 1000, { split: "shard 1's leader changed in the window (s1.0@2 -> s1.1@3)" });
+    run("rf1", null, "micro-5", 4000);
+    run("mako", 0, "bank", 1200, { bankProblems: [] });
+    run("mako", 50, "micro-5", 450, { clients: 32 });
+    writeLog(results, "fuzz/fuzz-2pc-yes.log", [
+      "  Ops stats:  Get 1200  Append 1180",
+      "  Txns stats:  Committed 812  Aborted 97  Unknown 0  (of 909, 455 across shards)",
+      "  Ran 909 transactions in 20.3 s (45 txns/s)",
+      ...faultsSection(2, 3, [[6.8, "s1.0", "killed (SIGKILL)"], [13.5, "s1.0", "restarted"]]),
+      "\x1b[1mFuzz testing result:\x1b[0m \x1b[32mPASSED\x1b[0m",
+      "",
+    ].join("\n"));
+
+    const r = report("p4", results, out);
+    assert.match(r.stdout.split("\n")[0], /^Runs the p4 report needs/);
+    assert.match(r.stdout, /^5 of 39 runs present, 34 missing, 0 unparseable\.$/m);
+    assert.match(r.stdout, /\[missing {4}\] {2}fuzz, mako, no crashes {2,}run: npx just p4::fuzz 5 no mako 127\.0\.0\.1:3666,127\.0\.0\.1:3667,127\.0\.0\.1:3668$/m);
+    assert.match(r.stdout, /\[missing {4}\] {2}bench bank, 2pc, rtt 10 ms {2,}run: npx just p4::bench --workloads bank --modes 2pc --rtts 10$/m);
+    const md = readFileSync(join(out, "proj4.md"), "utf8");
+    assert.match(md, /^# CS 739 MadKV Project 4$/m);
+    assertRow(md, ["2pc", "yes", "`fuzz/fuzz-2pc-yes.log`", "**PASSED**", "909 (812 committed, 97 aborted, 0 unknown; 455 across shards)",
+      "s1.0 killed at 6.8 s of 20.3 s, restarted at 13.5 s; 3 operations retried"]);
+    assertRow(md, ["mako", "no", "`fuzz/fuzz-mako-no.log`", "*missing*", "—", "—"]);
+    assertRow(md, ["micro-5", "50", "3,000 (0.3 %)", "1,000 (1.0 %)", "4,000 (0.2 %)", "3.00×", "0.75×", "60.0 / 150.0", "60.0 / 150.0", "60.0 / 150.0"]);
+    assertRow(md, ["micro-5", "3.00×", "**no**", "0.75×", "yes"]);
+    assertRow(md, ["micro-5", "mako", "50 ms", "2.0", "56.0", "60", "70", "3.10, 3.30"]);
+    assertRow(md, ["micro-5", "2pc", "50 ms", "n/a (shard 1's leader changed in the window (s1.0@2 -> s1.1@3))", "—", "60", "—", "—"]);
+    assert.match(md, /1 run\(s\) OK\./);
+    assertRow(md, ["micro-5", "mako", "50", "32", "450", "2.2 %", "60.0 / 150.0", "2.0 + 56.0"]);
+    checkFigures(md, out, "plots-p4", ["txn-abort-rate.png", "txn-clients-sweep.png", "txn-latency-split.png", "txn-tput-vs-cross-share.png", "txn-vs-rtt.png"]);
+  });
+
   test("an unknown stage is refused with its usage", () => {
     const result = runBash(["sumgen/report.sh", "p9"]);
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /usage: bash sumgen\/report\.sh <stage>.*\(stages: p1 p2 p3\)/);
+    assert.match(result.stderr, /usage: bash sumgen\/report\.sh <stage>.*\(stages: p1 p2 p3 p4\)/);
   });
 });

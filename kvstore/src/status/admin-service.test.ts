@@ -110,4 +110,8 @@ test('a stage-4 shard leader’s status carries its transaction core’s state; 
   assert.equal(parseNodeStatus({ ...good, txn: { ...txn, parkedReads: -1 } }), 'status field txn.parkedReads is not a count');
   assert.equal(parseNodeStatus({ ...good, txn: { ...txn, epoch: 'x' } }), 'status field txn.epoch is not an epoch or null');
   assert.equal(parseNodeStatus({ ...good, txn: 7 }), 'status field txn is not an object');
+  const split = { committed: 4, certifyTicks: 10, waitTicks: 200, ticks: 5000 };
+  assert.deepEqual(parseNodeStatus({ ...good, txn: { ...txn, split } }), { ...good, txn: { ...txn, split } });
+  assert.equal(parseNodeStatus({ ...good, txn: { ...txn, split: { ...split, waitTicks: 1.5 } } }), 'status field txn.split.waitTicks is not a count');
+  assert.equal(parseNodeStatus({ ...good, txn: { ...txn, split: [] } }), 'status field txn.split is not an object');
 });

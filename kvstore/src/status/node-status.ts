@@ -20,7 +20,7 @@
  * count) are running totals since the process started: client requests answered, and their
  * summed time from arrival to answer (request-meter.ts); a reader takes differences.
  */
-import type { TxnCoreSummary } from '../txn/core-interface';
+import type { TxnCoreSummary, TxnLatencySplit } from '../txn/core-interface';
 import { isRecord } from '../wire/envelope';
 
 export const NODE_ROLES = ['leader', 'follower', 'candidate', 'precandidate'] as const;
@@ -48,11 +48,19 @@ export interface NodeStatus {
 }
 
 const TXN_COUNTS = ['coordinating', 'committing', 'oldestTicks', 'lockHolders', 'parkedReads'] as const;
+const SPLIT_COUNTS = ['committed', 'certifyTicks', 'waitTicks', 'ticks'] as const;
 
 function parseTxnSummary(v: unknown): TxnCoreSummary | string {
   if (!isRecord(v)) return 'status field txn is not an object';
   if (v.epoch !== null && (!Number.isSafeInteger(v.epoch) || (v.epoch as number) < 0)) return 'status field txn.epoch is not an epoch or null';
   for (const k of TXN_COUNTS) if (!Number.isSafeInteger(v[k]) || (v[k] as number) < 0) return `status field txn.${k} is not a count`;
+  let split: TxnLatencySplit | undefined;
+  if (v.split !== undefined) {
+    const sp = v.split;
+    if (!isRecord(sp)) return 'status field txn.split is not an object';
+    for (const k of SPLIT_COUNTS) if (!Number.isSafeInteger(sp[k]) || (sp[k] as number) < 0) return `status field txn.split.${k} is not a count`;
+    split = { committed: sp.committed as number, certifyTicks: sp.certifyTicks as number, waitTicks: sp.waitTicks as number, ticks: sp.ticks as number };
+  }
   return {
     epoch: v.epoch as number | null,
     coordinating: v.coordinating as number,
@@ -60,6 +68,7 @@ function parseTxnSummary(v: unknown): TxnCoreSummary | string {
     oldestTicks: v.oldestTicks as number,
     lockHolders: v.lockHolders as number,
     parkedReads: v.parkedReads as number,
+    ...(split !== undefined ? { split } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 /** What both transaction cores promise their driver beyond the Step/Ready contract. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { TxnShardCore } from './core-interface';
+import { LatencySplitCounter, type TxnShardCore } from './core-interface';
 import { MakoShardCore } from './mako-core';
 import { ShardStateMachine } from './shard-state-machine';
 import { TwoPcShardCore } from './twopc-core';
@@ -29,5 +29,22 @@ test('transaction ids are unique cluster-wide: leaders of two shards with the sa
     const a = firstTxnId(make(0));
     const b = firstTxnId(make(2));
     assert.notEqual(a, b, `${a} must differ from ${b}`);
+  }
+});
+
+test('the latency split sums each committed transaction\'s ticks before and after its second phase; one without a second phase counts all before', () => {
+  const c = new LatencySplitCounter();
+  assert.deepEqual(c.summary(0), { committed: 0, certifyTicks: 0, waitTicks: 0, ticks: 0 });
+  c.committedTxn(10, 13, 60);
+  c.committedTxn(20, undefined, 25);
+  assert.deepEqual(c.summary(70), { committed: 2, certifyTicks: 3 + 5, waitTicks: 47, ticks: 70 });
+});
+
+test('both cores report the split in their summary from the start', () => {
+  const mako = new MakoShardCore({ shard: 0, shards: 3, shardOf, leader: '0@1' }, new ShardStateMachine(0, 3));
+  const twopc = new TwoPcShardCore({ shard: 0, shards: 3, shardOf, leader: '0@1' }, new ShardStateMachine(0, 3));
+  for (const core of [mako, twopc]) {
+    core.tick();
+    assert.deepEqual(core.summary().split, { committed: 0, certifyTicks: 0, waitTicks: 0, ticks: 1 });
   }
 });

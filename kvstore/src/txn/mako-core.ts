@@ -29,7 +29,7 @@
  */
 import { BarrierRule } from './barrier-watermark';
 import { epochReadRule, type ReadRule } from './epoch-read-rules';
-import { emptyReady, type TxnCoreConfig, type TxnCoreSummary, type TxnReady, type TxnShardCore, coordinatorSummary, readyHasOutput, txnIdPrefix } from './core-interface';
+import { LatencySplitCounter, emptyReady, type TxnCoreConfig, type TxnCoreSummary, type TxnReady, type TxnShardCore, coordinatorSummary, readyHasOutput, txnIdPrefix } from './core-interface';
 import { executeOps, keysToRead } from './execute';
 import type { InstalledTxn, TxnLogEntry } from './log-entry';
 import type { FromManager, PeerMessage, ReadCheck, ReadResult, ShardWatermark } from './messages';
@@ -60,6 +60,8 @@ interface CoordTxn {
   results: TxnOpResult[];
   vclock: VClock;
   installFailed: boolean;
+  /** Tick it entered 'waiting' (certified and installed; the watermark wait begins). */
+  waitFrom?: number;
 }
 
 interface PartTxn {
@@ -104,6 +106,7 @@ export class MakoShardCore implements TxnShardCore {
   private ticks = 0;
   private seq = 0;
   private readonly coord = new Map<TxnId, CoordTxn>();
+  private readonly split = new LatencySplitCounter();
 
   constructor(
     private readonly cfg: TxnCoreConfig,
@@ -208,7 +211,7 @@ export class MakoShardCore implements TxnShardCore {
 
   summary(): TxnCoreSummary {
     const txns = [...this.coord.values()].map((t) => ({ began: t.began, committing: t.phase === 'installing' || t.phase === 'waiting' }));
-    return { epoch: this.epoch, ...coordinatorSummary(txns, this.ticks), lockHolders: this.parts.size, parkedReads: this.parked.length };
+    return { epoch: this.epoch, ...coordinatorSummary(txns, this.ticks), lockHolders: this.parts.size, parkedReads: this.parked.length, split: this.split.summary(this.ticks) };
   }
 
   /** Transactions this leader coordinates and has not answered (for status and tests). */
@@ -546,6 +549,7 @@ export class MakoShardCore implements TxnShardCore {
       t.writeShards.add(this.shard);
     }
     t.phase = 'waiting';
+    t.waitFrom = this.ticks;
     this.tryAck(t);
     return true;
   }
@@ -585,6 +589,7 @@ export class MakoShardCore implements TxnShardCore {
         return this.startInstalling(t);
       case 'installing':
         t.phase = 'waiting';
+    t.waitFrom = this.ticks;
         return this.tryAck(t);
       case 'waiting':
         return;
@@ -626,6 +631,7 @@ export class MakoShardCore implements TxnShardCore {
   private startInstalling(t: CoordTxn): void {
     if (t.writeShards.size === 0) {
       t.phase = 'waiting';
+    t.waitFrom = this.ticks;
       return this.tryAck(t);
     }
     this.enter(t, 'installing', t.writeShards);
@@ -653,6 +659,7 @@ export class MakoShardCore implements TxnShardCore {
 
   private reply(t: CoordTxn, outcome: { outcome: 'committed'; results: TxnOpResult[] } | { outcome: 'aborted'; reason: AbortReason }): void {
     this.coord.delete(t.id);
+    if (outcome.outcome === 'committed') this.split.committedTxn(t.began, t.waitFrom, this.ticks);
     this.out.replies.push({ requestId: t.requestId, outcome });
   }
 

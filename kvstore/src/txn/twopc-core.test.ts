@@ -182,3 +182,21 @@ test('2PC: a participant that never hears the abort decision asks the coordinato
   const after = c.submit([{ op: 'put', key: 'k1', value: 'y' }], 1);
   assert.equal(c.outcomes.get(after)?.outcome, 'committed', 'the locks were released');
 });
+
+test('2PC: the status split counts the ticks up to every prepare committed, then to the decision', () => {
+  const c = new TwoPcCluster();
+  c.manualCommit.add(0);
+  c.manualCommit.add(1);
+  const t = c.submit([{ op: 'put', key: 'k0', value: 'a' }, { op: 'put', key: 'k1', value: 'b' }], 0);
+  c.tick(3);
+  c.commit(1);
+  c.settle();
+  c.tick(2);
+  c.commit(0); // shard 0's prepare: every prepare is in, the decision is proposed
+  c.settle();
+  c.tick(4);
+  c.commit(0); // the decision commits: the answer
+  c.settle();
+  assert.equal(c.outcomes.get(t)?.outcome, 'committed');
+  assert.deepEqual(c.cores[0]!.summary().split, { committed: 1, certifyTicks: 5, waitTicks: 4, ticks: 9 });
+});

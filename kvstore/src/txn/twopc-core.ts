@@ -21,7 +21,7 @@
  * coordinates (its log then holds no commit decision and never will: presumed abort).
  * Epoch messages from the manager are accepted and ignored (2PC needs none).
  */
-import { emptyReady, type TxnCoreConfig, type TxnCoreSummary, type TxnReady, type TxnShardCore, coordinatorSummary, readyHasOutput, txnIdPrefix } from './core-interface';
+import { LatencySplitCounter, emptyReady, type TxnCoreConfig, type TxnCoreSummary, type TxnReady, type TxnShardCore, coordinatorSummary, readyHasOutput, txnIdPrefix } from './core-interface';
 import { executeOps, keysToRead } from './execute';
 import type { TxnLogEntry } from './log-entry';
 import type { FromManager, PeerMessage, ReadCheck, ReadResult } from './messages';
@@ -44,6 +44,8 @@ interface CoordTxn {
   reads: Map<string, ReadResult>;
   writesByShard: Map<ShardId, KeyWrite[]>;
   results: TxnOpResult[];
+  /** Tick it entered 'deciding' (every prepare replicated; the decision's replication begins). */
+  decideFrom?: number;
 }
 
 interface Prepared {
@@ -62,6 +64,7 @@ export class TwoPcShardCore implements TxnShardCore {
   readonly store = new VersionStore();
   private readonly prepared = new Map<TxnId, Prepared>();
   private readonly coord = new Map<TxnId, CoordTxn>();
+  private readonly split = new LatencySplitCounter();
   private readonly abortLogged = new Set<TxnId>();
   private readonly timeout: number;
   private ticks = 0;
@@ -140,7 +143,7 @@ export class TwoPcShardCore implements TxnShardCore {
 
   summary(): TxnCoreSummary {
     const txns = [...this.coord.values()].map((t) => ({ began: t.began, committing: t.phase === 'deciding' }));
-    return { epoch: null, ...coordinatorSummary(txns, this.ticks), lockHolders: this.prepared.size, parkedReads: 0 };
+    return { epoch: null, ...coordinatorSummary(txns, this.ticks), lockHolders: this.prepared.size, parkedReads: 0, split: this.split.summary(this.ticks) };
   }
 
   get inFlight(): number {
@@ -260,6 +263,7 @@ export class TwoPcShardCore implements TxnShardCore {
     if (t.awaiting.size > 0) return;
     if (t.phase === 'reading') return this.executed(t);
     t.phase = 'deciding';
+    t.decideFrom = this.ticks;
     this.out.propose.push({ t: 'decision', txn: t.id, commit: true });
   }
 
@@ -292,6 +296,7 @@ export class TwoPcShardCore implements TxnShardCore {
 
   private reply(t: CoordTxn, outcome: { outcome: 'committed'; results: TxnOpResult[] } | { outcome: 'aborted'; reason: AbortReason }): void {
     this.coord.delete(t.id);
+    if (outcome.outcome === 'committed') this.split.committedTxn(t.began, t.decideFrom, this.ticks);
     this.out.replies.push({ requestId: t.requestId, outcome });
   }
 }
