@@ -48,22 +48,9 @@ export interface SplitRow {
   tickMs: number;
 }
 
-export interface TxnBenchRun {
-  workload: WorkloadName;
+/** What one measured window gives (txn-bench.ts measures it). */
+export interface Measured {
   description: string;
-  mode: BenchMode;
-  protocol: 'mako' | '2pc';
-  rf: number;
-  /** null for rf 1 (no replication to delay). */
-  rttMs: number | null;
-  managers: number;
-  shards: number;
-  where: string;
-  clients: number;
-  warmupS: number;
-  measuredS: number;
-  seed: number;
-  maxTries: number;
   committed: number;
   cross: number;
   attempts: number;
@@ -74,6 +61,24 @@ export interface TxnBenchRun {
   split: SplitRow[] | string;
   /** Bank only: the problems of the quiescent read (empty: OK). */
   bankProblems?: string[];
+  measuredS: number;
+}
+
+/** A run as its log records it: the measurement and the setting it was made in. */
+export interface TxnBenchRun extends Measured {
+  workload: WorkloadName;
+  mode: BenchMode;
+  protocol: 'mako' | '2pc';
+  rf: number;
+  /** null for rf 1 (no replication to delay). */
+  rttMs: number | null;
+  managers: number;
+  shards: number;
+  where: string;
+  clients: number;
+  warmupS: number;
+  seed: number;
+  maxTries: number;
 }
 
 export function benchLogName(workload: WorkloadName, mode: BenchMode, rttMs: number | null, clients: number): string {

@@ -12,7 +12,7 @@ import { DEFAULT_TXN_RETRY } from '../../../../kvstore/src/client/txn-retry';
 import type { TxnOp } from '../../../../kvstore/src/kv/txn-op';
 import type { TxnLatencySplit } from '../../../../kvstore/src/txn/core-interface';
 import { SeededRandom } from '../../random';
-import type { SplitRow } from './bench-log';
+import type { Measured, SplitRow } from './bench-log';
 import { type BankAccount, BankSource, MicroSource, type TxnSourceOfBench, type WorkloadName, bankAccounts, bankProblems, crossSharePercent, keysByShard } from './txn-mix';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -36,20 +36,6 @@ export interface MeasureOptions {
   keysPerShard: number;
   accountsPerShard: number;
   branchesPerShard: number;
-}
-
-export interface Measured {
-  description: string;
-  committed: number;
-  cross: number;
-  attempts: number;
-  abortedAttempts: number;
-  gaveUp: number;
-  unknown: number;
-  latencyMs: { p50: number; p99: number; avg: number; max: number } | null;
-  split: SplitRow[] | string;
-  bankProblems?: string[];
-  measuredS: number;
 }
 
 export const BENCH_MAX_TRIES = DEFAULT_TXN_RETRY.maxTries;
