@@ -43,7 +43,7 @@ interface RunKind {
 const HEALTHY: RunKind = { fault: 'none', replRttMs: 0, secs: 20 };
 const NEMESIS_FAR: RunKind = { fault: 'nemesis', replRttMs: 50, secs: 45 };
 
-export const RUN_FOR: Record<MistakeName, RunKind> = {
+const RUN_FOR: Record<MistakeName, RunKind> = {
   validateOnlyWrittenShards: HEALTHY,
   preIncrementClock: HEALTHY,
   watermarkMaxSeen: HEALTHY,
