@@ -25,11 +25,11 @@ import { type ClientFailure, type ClientLaunch, ClientProcess } from '../clients
 import { ClientTroubleMonitor } from '../clients/client-trouble';
 import type { TxnAnswer, TxnCallOp } from '../clients/txn-protocol';
 import type { LocalCluster } from '../cluster/local-cluster';
+import { type FaultEvent, readFaults } from '../faults/fault-journal';
 import { SeededRandom } from '../random';
 import { Progress, colour, debugStruct, heading } from '../terminal';
 import { MonotonicClock } from './driver';
 import { type FuzzOutcome, faultLines } from './fuzz-command';
-import { readFaults } from '../faults/fault-journal';
 import { type TimedTxn, checkProgress, excusedWhiles, progressLines } from './stall-check';
 import { TxnCounts, TxnSource, txnFuzzKeys } from './txn-workload';
 
@@ -95,7 +95,7 @@ function unanswered(o: TxnCallOp): TxnHistoryOp {
 }
 
 /** The journal's events (none without one; a journal that cannot be read was already warned about by faultLines). */
-function journalEvents(journal: string | undefined) {
+function journalEvents(journal: string | undefined): FaultEvent[] {
   if (journal === undefined) return [];
   try {
     return readFaults(journal).events;
