@@ -2,17 +2,22 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { SingleServerClient } from '../client/single-server-client';
 import { type StartedServer, binPath, freePort, runToCompletion, startListening } from '../testing/spawn-node';
 import { parseAddress } from '../wire/address';
 
 const started: StartedServer[] = [];
+const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-client-e2e-'));
 after(async () => {
   await Promise.all(started.map((s) => s.stop('SIGKILL')));
+  fs.rmSync(runDir, { recursive: true, force: true });
 });
 
 async function server(port = 0): Promise<StartedServer> {
-  const s = await startListening(binPath('server'), ['--listen', `127.0.0.1:${port}`, '--stage', 'test'], { MADKV_RUN_DIR: '/tmp/madkv-test-run' });
+  const s = await startListening(binPath('server'), ['--listen', `127.0.0.1:${port}`, '--stage', 'test'], { MADKV_RUN_DIR: runDir });
   started.push(s);
   return s;
 }

@@ -78,8 +78,10 @@ describe('runner check --html', () => {
 
 describe('runner fuzz: the check at the end', () => {
   test('an undecided check makes the run UNKNOWN, exit 3, with the keys named', async () => {
-    const r = await runRunner(['fuzz', '--num-ops', '200', '--conflict', '--num-keys', '2', '--check-timeout', '0', '--client-cmd', fakeClientCommand()]);
+    // TMPDIR: the history a run that does not pass keeps by default lands in this test's folder.
+    const r = await runRunner(['fuzz', '--num-ops', '200', '--conflict', '--num-keys', '2', '--check-timeout', '0', '--client-cmd', fakeClientCommand()], { env: { TMPDIR: dir } });
     assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`history kept in ${dir}/madkv-fuzz-\\d+-\\d+\\.jsonl`));
     assert.match(r.stdout, /^Fuzz testing result: UNKNOWN$/m);
     assert.match(r.stdout, /Undecided at the time limit: key\(s\) key00000, key00001/);
     assert.match(r.stdout, /the checker left 2 key\(s\) undecided/);

@@ -35,13 +35,14 @@ describe('runner fuzz, end to end with stand-in clients', () => {
   });
 
   test('a store that serves stale reads fails, and the report names the key and operations', async () => {
-    const r = await runRunner(['fuzz', '--num-ops', '600', '--seed', '3', '--client-cmd', fakeClientCommand(['--mode', 'stale', '--rate', '0.1'])]);
+    // TMPDIR: the history a failed run keeps by default (and its page) land in this test's folder.
+    const r = await runRunner(['fuzz', '--num-ops', '600', '--seed', '3', '--client-cmd', fakeClientCommand(['--mode', 'stale', '--rate', '0.1'])], { env: { TMPDIR: dir } });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /^Fuzz testing result: FAILED$/m);
     assert.match(r.stdout, /Violation on key \S+: /);
     assert.match(r.stdout, /read '[^']+', but the (value is|key is absent)/);
     const kept = /history kept in (\S+)/.exec(r.stdout)?.[1];
-    assert.ok(kept !== undefined && fs.existsSync(kept));
+    assert.ok(kept !== undefined && fs.existsSync(kept) && path.dirname(kept) === dir, kept);
     // The page sits beside the history, named in the lines after the verdict.
     const page = /^ {2}HTML report: (\S+) \(open it in a browser\)$/m.exec(r.stdout)?.[1];
     assert.equal(page, kept.replace(/\.jsonl$/, '.html'));
