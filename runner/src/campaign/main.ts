@@ -60,17 +60,19 @@ async function main(): Promise<number> {
     )
     .option('results', { type: 'string', describe: 'the results folder (default <MADKV_RESULTS_ROOT or /tmp>/madkv-<stage>)' })
     .option('all', { type: 'boolean', default: false, describe: 'run every configuration, replacing logs already present' })
-    .option('quick', { type: 'boolean', default: false, describe: `a quick look: ${describeSettings(QUICK_SETTINGS)} (a later full campaign redoes these runs)` })
+    .option('quick', { type: 'boolean', default: false, describe: `a quick look: ${describeSettings('p1', QUICK_SETTINGS)}; p4: ${describeSettings('p4', QUICK_SETTINGS)} (a later full campaign redoes these runs)` })
     .option('bench-ops', { type: 'number', describe: `bench: run-phase operations per client (full: ${FULL_SETTINGS.benchOps})` })
     .option('fuzz-ops', { type: 'number', describe: `fuzz without crashes: operations per client (full: ${FULL_SETTINGS.fuzzOps})` })
     .option('crash-secs', { type: 'number', describe: `fuzz with crashes: seconds per run (full: ${FULL_SETTINGS.crashSecs})` })
+    .option('txn-fuzz-secs', { type: 'number', describe: `p4 fuzz: seconds per run (full: ${FULL_SETTINGS.txnFuzzSecs})` })
+    .option('txn-bench-secs', { type: 'number', describe: `p4 bench: measured seconds per point (full: ${FULL_SETTINGS.txnBenchSecs})` })
     .option('only', { type: 'string', array: true, default: [] as string[], describe: 'only runs whose log path or label contains this text (repeatable), e.g. --only fuzz/' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'print what would run, with estimated times, and stop' })
     .option('report', { type: 'boolean', default: true, describe: 'write the report at the end (--no-report: do not)' })
     .option('report-out', { type: 'string', describe: 'folder for the report (default: the repository\'s report/)' })
     .option('verbose', { type: 'boolean', default: false, describe: 'show every run\'s own output' })
     .check((argv) => {
-      for (const flag of ['bench-ops', 'fuzz-ops', 'crash-secs'] as const) {
+      for (const flag of ['bench-ops', 'fuzz-ops', 'crash-secs', 'txn-fuzz-secs', 'txn-bench-secs'] as const) {
         const v = argv[flag];
         if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) throw new Error(`--${flag} must be a positive integer, got ${v}`);
       }
@@ -87,7 +89,13 @@ async function main(): Promise<number> {
     results,
     // Where the recipes look for the local cluster's fault journal and layout.
     clusterDir: path.join(results, 'cluster'),
-    settings: { benchOps: a['bench-ops'] ?? base.benchOps, fuzzOps: a['fuzz-ops'] ?? base.fuzzOps, crashSecs: a['crash-secs'] ?? base.crashSecs },
+    settings: {
+      benchOps: a['bench-ops'] ?? base.benchOps,
+      fuzzOps: a['fuzz-ops'] ?? base.fuzzOps,
+      crashSecs: a['crash-secs'] ?? base.crashSecs,
+      txnFuzzSecs: a['txn-fuzz-secs'] ?? base.txnFuzzSecs,
+      txnBenchSecs: a['txn-bench-secs'] ?? base.txnBenchSecs,
+    },
     all: a.all,
     only: a.only.flatMap((s) => s.split(',')).filter((s) => s !== ''),
     dryRun: a['dry-run'],
@@ -98,7 +106,8 @@ async function main(): Promise<number> {
   return campaign(o);
 }
 
-function describeSettings(s: RunSettings): string {
+function describeSettings(stage: CampaignStage, s: RunSettings): string {
+  if (stage === 'p4') return `transactional fuzz runs of ${s.txnFuzzSecs} s, ${s.txnBenchSecs} s measured per bench point`;
   return `${s.benchOps} bench operations per client, ${s.fuzzOps} fuzz operations per client, crashing fuzz runs of ${s.crashSecs} s`;
 }
 
@@ -111,13 +120,13 @@ async function campaign(o: Options): Promise<number> {
   }
   const plan = planCampaign(o.stage, runs, { all: o.all, only: o.only, settings: o.settings, manifest: readManifest(o.results) });
   const total = plan.todo.reduce((t, r) => t + r.estimate, 0);
-  const shortened = isShortened(o.settings);
+  const shortened = isShortened(o.stage, o.settings);
   say(
     `campaign ${o.stage}: ${plan.todo.length} of ${runs.length} runs to do, ${plan.skipped.length} already present` +
       (plan.excluded.length > 0 ? `, ${plan.excluded.length} left out by --only` : '') +
       `; logs under ${o.results}/`,
   );
-  say(`  settings: ${describeSettings(o.settings)}${shortened ? ' (shortened: a quick look)' : ' (full)'}; estimated ${formatDuration(total)}`);
+  say(`  settings: ${describeSettings(o.stage, o.settings)}${shortened ? ' (shortened: a quick look)' : ' (full)'}; estimated ${formatDuration(total)}`);
   if (o.dryRun) {
     plan.todo.forEach((p, i) => say(`  ${counter(i, plan.todo.length)} ${p.run.label}  (${p.run.relpath}; ${p.reason}; about ${formatDuration(p.estimate)})`));
     return 0;
@@ -190,9 +199,9 @@ function counter(i: number, n: number): string {
   return `[${String(i + 1).padStart(String(n).length)}/${n}]`;
 }
 
-/** p3's testcases start clusters of their own; every other run gets a fresh store. */
+/** p3's testcases and p4's bench points start clusters of their own; every other run gets a fresh store. */
 function needsTarget(stage: CampaignStage, p: PlannedRun): boolean {
-  return !(stage === 'p3' && p.run.kind === 'testcase');
+  return !(stage === 'p3' && p.run.kind === 'testcase') && p.run.kind !== 'txnbench';
 }
 
 /** The runner flags that size the run (before the user's MADKV_RUNNER_ARGS, which win). */
@@ -200,7 +209,33 @@ function sizingArgs(o: Options, p: PlannedRun): string[] {
   const shape = runShape(o.stage, p.run);
   if (p.run.kind === 'bench') return ['--num-ops', String(o.settings.benchOps)];
   if (p.run.kind === 'fuzz') return shape.crashing ? ['--duration', String(o.settings.crashSecs)] : ['--num-ops', String(o.settings.fuzzOps)];
+  if (p.run.kind === 'txnfuzz') return ['--duration', String(o.settings.txnFuzzSecs)];
   return [];
+}
+
+/**
+ * The program a run is: the recorder, as `pN::testcase|fuzz|bench` and `p4::fuzz` call it, or for a
+ * p4 bench point `p4::bench` narrowed to it (its own cluster; it writes the log the report reads).
+ */
+function runCommand(o: Options, p: PlannedRun, root: string, target: Target | undefined): string[] {
+  if (p.run.kind === 'txnbench') {
+    const shape = runShape(o.stage, p.run);
+    return [
+      path.join(root, 'dist', 'runner', 'src', 'scenarios', 'p4-bench.js'),
+      '--results', o.results,
+      '--workloads', shape.workload!,
+      '--modes', shape.txnMode!,
+      ...(shape.rttMs !== undefined ? ['--rtts', String(shape.rttMs)] : []),
+      '--secs', String(o.settings.txnBenchSecs),
+    ];
+  }
+  return [
+    path.join(root, 'dist', 'runner', 'src', 'record', 'main.js'),
+    '--results', o.results,
+    ...(o.stage === 'p3' || o.stage === 'p4' ? ['--cluster', o.clusterDir] : []),
+    o.stage, p.run.kind === 'txnfuzz' ? 'fuzz' : p.run.kind, ...p.run.args,
+    ...(target !== undefined ? [target.address] : []),
+  ];
 }
 
 async function runOne(o: Options, p: PlannedRun, root: string): Promise<Outcome> {
@@ -208,7 +243,7 @@ async function runOne(o: Options, p: PlannedRun, root: string): Promise<Outcome>
   let target: Target | undefined;
   if (needsTarget(o.stage, p)) {
     try {
-      target = await startTarget(o.stage, shape.size, o.clusterDir);
+      target = await startTarget(o.stage, shape.size, o.clusterDir, shape.txnMode === 'mako' || shape.txnMode === '2pc' ? shape.txnMode : undefined);
     } catch (err) {
       return { ok: false, why: `the ${o.stage === 'p1' ? 'server' : 'cluster'} did not start: ${(err as Error).message.split('\n')[0]}`, tail: [] };
     }
@@ -218,13 +253,7 @@ async function runOne(o: Options, p: PlannedRun, root: string): Promise<Outcome>
   const faults = new AbortController();
   let faultLines: Promise<string[]> = Promise.resolve([]);
   try {
-    const args = [
-      path.join(root, 'dist', 'runner', 'src', 'record', 'main.js'),
-      '--results', o.results,
-      ...(o.stage === 'p3' ? ['--cluster', o.clusterDir] : []),
-      o.stage, p.run.kind, ...p.run.args,
-      ...(target !== undefined ? [target.address] : []),
-    ];
+    const args = runCommand(o, p, root, target);
     const env = { ...process.env, MADKV_RUNNER_ARGS: [...sizingArgs(o, p), process.env['MADKV_RUNNER_ARGS'] ?? ''].join(' ').trim() };
     const schedule = shape.crashing && target?.cluster !== undefined ? crashSchedule(o.stage, shape.size) : [];
     const cluster = target?.cluster;

@@ -64,10 +64,17 @@ describe('which runs a campaign does', () => {
   });
 
   test('settings below the full ones in any way are shortened', () => {
-    assert.equal(isShortened(FULL_SETTINGS), false);
-    assert.equal(isShortened(QUICK_SETTINGS), true);
-    assert.equal(isShortened({ ...FULL_SETTINGS, crashSecs: FULL_SETTINGS.crashSecs - 1 }), true);
-    assert.equal(isShortened({ ...FULL_SETTINGS, benchOps: 20_000 }), false);
+    assert.equal(isShortened('p2', FULL_SETTINGS), false);
+    assert.equal(isShortened('p2', QUICK_SETTINGS), true);
+    assert.equal(isShortened('p2', { ...FULL_SETTINGS, crashSecs: FULL_SETTINGS.crashSecs - 1 }), true);
+    assert.equal(isShortened('p2', { ...FULL_SETTINGS, benchOps: 20_000 }), false);
+  });
+
+  test("only the settings a stage's runs use count: p4's are its fuzz and bench seconds", () => {
+    assert.equal(isShortened('p4', { ...FULL_SETTINGS, benchOps: 300 }), false);
+    assert.equal(isShortened('p4', { ...FULL_SETTINGS, txnBenchSecs: 4 }), true);
+    assert.equal(isShortened('p4', QUICK_SETTINGS), true);
+    assert.equal(isShortened('p1', { ...FULL_SETTINGS, txnFuzzSecs: 5 }), false);
   });
 });
 
@@ -83,8 +90,16 @@ describe('what a run is, from the report\'s recipe arguments', () => {
     assert.deepEqual(runShape('p3', run('fuzz', 'fuzz/fuzz-5-no.log', ['5', 'no'])), { clients: 5, size: 5, crashing: false });
   });
 
+  test('p4: a fuzz run is clients, crashing and txn mode on 3 shards × rf 3; a bench point is workload, mode and RTT at 256 clients', () => {
+    assert.deepEqual(runShape('p4', run('txnfuzz', 'fuzz/fuzz-2pc-yes.log', ['5', 'yes', '2pc'])), { clients: 5, size: 3, crashing: true, txnMode: '2pc' });
+    assert.deepEqual(runShape('p4', run('txnbench', 'bench/bench-bank-mako-50ms-c256.log', ['bank', 'mako', '50'])), { clients: 256, workload: 'bank', size: 3, crashing: false, txnMode: 'mako', rttMs: 50 });
+    assert.deepEqual(runShape('p4', run('txnbench', 'bench/bench-micro-5-rf1-c256.log', ['micro-5', 'rf1'])), { clients: 256, workload: 'micro-5', size: 1, crashing: false, txnMode: 'rf1' });
+  });
+
   test('a malformed argument is an error naming the run', () => {
     assert.throws(() => runShape('p2', run('bench', 'bench/x.log', ['ten', 'a', '3'])), /bench\/x\.log: expected a positive integer argument, got 'ten'/);
+    assert.throws(() => runShape('p4', run('txnfuzz', 'fuzz/x.log', ['5', 'no', 'paxos'])), /fuzz\/x\.log: expected txn mode mako or 2pc, got 'paxos'/);
+    assert.throws(() => runShape('p4', run('txnbench', 'bench/y.log', ['bank', 'mako', 'far'])), /bench\/y\.log: expected an RTT in ms, got 'far'/);
   });
 });
 

@@ -3,9 +3,10 @@
  * runs inject their faults. Pure: the run list comes from the report generator (run-list.ts),
  * the record of earlier campaigns from the manifest (manifest.ts), clock readings from the caller.
  */
+import { DEFAULT_BENCH_CLIENTS } from '../bench/p4/bench-log';
 import type { ReportRun } from './run-list';
 
-export const CAMPAIGN_STAGES = ['p1', 'p2', 'p3'] as const;
+export const CAMPAIGN_STAGES = ['p1', 'p2', 'p3', 'p4'] as const;
 export type CampaignStage = (typeof CAMPAIGN_STAGES)[number];
 
 /** How much each run does. The full settings are the template's defaults. */
@@ -16,13 +17,18 @@ export interface RunSettings {
   fuzzOps: number;
   /** fuzz with crashes: seconds the run lasts (its faults are timed within it). */
   crashSecs: number;
+  /** p4 transactional fuzz: seconds the run lasts (`p4::fuzz`'s default is 20). */
+  txnFuzzSecs: number;
+  /** p4 bench: measured seconds per point, after its warm-up (`p4::bench`'s default is 10). */
+  txnBenchSecs: number;
 }
 
-export const FULL_SETTINGS: RunSettings = { benchOps: 10_000, fuzzOps: 5000, crashSecs: 40 };
-export const QUICK_SETTINGS: RunSettings = { benchOps: 300, fuzzOps: 200, crashSecs: 12 };
+export const FULL_SETTINGS: RunSettings = { benchOps: 10_000, fuzzOps: 5000, crashSecs: 40, txnFuzzSecs: 20, txnBenchSecs: 10 };
+export const QUICK_SETTINGS: RunSettings = { benchOps: 300, fuzzOps: 200, crashSecs: 12, txnFuzzSecs: 8, txnBenchSecs: 4 };
 
-/** Whether runs made with these settings do less than the full ones (a later full campaign redoes them). */
-export function isShortened(s: RunSettings): boolean {
+/** Whether the stage's runs made with these settings do less than the full ones (a later full campaign redoes them). */
+export function isShortened(stage: CampaignStage, s: RunSettings): boolean {
+  if (stage === 'p4') return s.txnFuzzSecs < FULL_SETTINGS.txnFuzzSecs || s.txnBenchSecs < FULL_SETTINGS.txnBenchSecs;
   return s.benchOps < FULL_SETTINGS.benchOps || s.fuzzOps < FULL_SETTINGS.fuzzOps || s.crashSecs < FULL_SETTINGS.crashSecs;
 }
 
@@ -69,31 +75,40 @@ export function planCampaign(stage: CampaignStage, runs: readonly ReportRun[], o
       plan.excluded.push(run);
       continue;
     }
-    const reason = reasonToRun(run, o);
+    const reason = reasonToRun(stage, run, o);
     if (reason === undefined) plan.skipped.push(run);
     else plan.todo.push({ run, reason, estimate: estimateSeconds(stage, run, o.settings) });
   }
   return plan;
 }
 
-function reasonToRun(run: ReportRun, o: PlanOptions): Reason | undefined {
+function reasonToRun(stage: CampaignStage, run: ReportRun, o: PlanOptions): Reason | undefined {
   if (run.status === 'missing') return 'missing';
   if (run.status === 'unparseable') return 'unparseable';
   if (o.all) return 'all';
   // A quick look's log stands until a full campaign: then it is done again in full.
-  if (o.manifest[run.relpath]?.shortened === true && !isShortened(o.settings)) return 'shortened';
+  if (o.manifest[run.relpath]?.shortened === true && !isShortened(stage, o.settings)) return 'shortened';
   return undefined;
 }
 
 // ---- what a run is -------------------------------------------------------------------
 
-/** A fuzz or bench run's shape, from its recipe arguments (p1 fuzz: clients and conflict; p2/p3: cluster size and crashing). */
+
+/**
+ * A fuzz or bench run's shape, from its recipe arguments (p1 fuzz: clients and conflict; p2/p3:
+ * cluster size and crashing; p4 fuzz: clients, crashing and txn mode; p4 bench: workload, mode
+ * and replication RTT).
+ */
 export interface RunShape {
   clients: number;
   workload?: string;
-  /** p2: partitions; p3: replication factor; p1: 1. */
+  /** p2: partitions; p3: replication factor; p1: 1; p4: replication factor (rf1: 1, else 3). */
   size: number;
   crashing: boolean;
+  /** p4: mako, 2pc or rf1 (bench only). */
+  txnMode?: string;
+  /** p4 bench: the replication RTT in ms (absent for rf1). */
+  rttMs?: number;
 }
 
 export function runShape(stage: CampaignStage, run: ReportRun): RunShape {
@@ -104,6 +119,17 @@ export function runShape(stage: CampaignStage, run: ReportRun): RunShape {
     return n;
   };
   if (run.kind === 'testcase') return { clients: 1, size: 1, crashing: false };
+  if (run.kind === 'txnfuzz') {
+    if (c !== 'mako' && c !== '2pc') throw new Error(`${run.relpath}: expected txn mode mako or 2pc, got '${c}' in [${run.args.join(' ')}]`);
+    return { clients: int(a), size: 3, crashing: b === 'yes', txnMode: c };
+  }
+  if (run.kind === 'txnbench') {
+    if (b !== 'mako' && b !== '2pc' && b !== 'rf1') throw new Error(`${run.relpath}: expected mode mako, 2pc or rf1, got '${b}' in [${run.args.join(' ')}]`);
+    if (b === 'rf1') return { clients: DEFAULT_BENCH_CLIENTS, workload: a, size: 1, crashing: false, txnMode: b };
+    const rtt = Number(c);
+    if (!Number.isSafeInteger(rtt) || rtt < 0) throw new Error(`${run.relpath}: expected an RTT in ms, got '${c}' in [${run.args.join(' ')}]`);
+    return { clients: DEFAULT_BENCH_CLIENTS, workload: a, size: 3, crashing: false, txnMode: b, rttMs: rtt };
+  }
   if (run.kind === 'bench') return { clients: int(a), workload: b, size: stage === 'p1' ? 1 : int(c), crashing: false };
   if (stage === 'p1') return { clients: int(a), size: 1, crashing: false };
   // p2/p3 fuzz: always 5 clients on shared keys.
@@ -113,9 +139,10 @@ export function runShape(stage: CampaignStage, run: ReportRun): RunShape {
 // ---- how long a run takes ------------------------------------------------------------
 
 /**
- * Rough costs, measured by quick campaigns on a shared, busy 2-core machine (p1 about 1,250
- * ops/s for many clients; an idle one does several times that): the ETA scales them by how long
- * the runs so far took against their estimates, so only their proportions need to be right.
+ * Costs fitted to full campaigns from a fresh clone on a quiet 2-core machine (p1: 32 runs in
+ * 34 min; p2: 27 runs in 19 min; p3: 30 runs in PLACEHOLDER), each run's estimate within about a
+ * third of what it took. A slower or busier machine is slower at every run alike: the ETA scales
+ * the estimates by how the runs so far compared with theirs, so only the proportions matter then.
  */
 interface StageCosts {
   /** Seconds to start and stop a fresh server or cluster of the given size. */
@@ -127,27 +154,41 @@ interface StageCosts {
   testcase: number;
 }
 
-const COSTS: Record<CampaignStage, StageCosts> = {
-  p1: { start: () => 0.5, perClient: 1000, aggregate: 1500, testcase: 1.5 },
-  p2: { start: (n) => 1 + 0.3 * n, perClient: 300, aggregate: 600, testcase: 10 },
+const COSTS: Record<Exclude<CampaignStage, 'p4'>, StageCosts> = {
+  p1: { start: () => 0.5, perClient: 6000, aggregate: 10_000, testcase: 0.5 },
+  p2: { start: (n) => 1 + 0.3 * n, perClient: 1200, aggregate: 4000, testcase: 10 },
   p3: { start: (rf) => 3 + 0.5 * rf, perClient: 150, aggregate: 400, testcase: 25 },
 };
-/** Seconds to start one client process through `just`, per phase. */
-const CLIENT_START = 0.4;
+/** Seconds of CPU to start one client process through `just`, per phase. */
+const CLIENT_START = 0.05;
+/**
+ * Clients at which the aggregate rate has halved: each is a process of its own, so with many
+ * more clients than cores the rate falls (p1 on 2 cores: about 9,000 ops/s with 10 clients, 5,600 with 85).
+ */
+const CROWD = 100;
 /** YCSB-E's scans return up to 100 pairs: a fraction of a point operation's rate. */
 const SCAN_SHARE = 0.5;
 /** Records each client inserts in the load phase. */
 const LOAD_RECORDS = 1000;
 
+/** p4: seconds to start and stop a cluster of 3 managers and 3 shards × rf 3 (p4::bench: each point's own). */
+const P4_CLUSTER = 8;
+/** p4 bench: the warm-up before each point's measured seconds (p4::bench's default). */
+const P4_WARMUP = 2;
+
 export function estimateSeconds(stage: CampaignStage, run: ReportRun, s: RunSettings): number {
+  // Checking a transactional history is quick beside the run.
+  if (run.kind === 'txnfuzz') return P4_CLUSTER + s.txnFuzzSecs + 2;
+  if (run.kind === 'txnbench') return P4_CLUSTER + P4_WARMUP + s.txnBenchSecs + 1;
+  if (stage === 'p4') throw new Error(`${run.relpath}: a ${run.kind} run is not a stage-4 run`);
   const cost = COSTS[stage];
   if (run.kind === 'testcase') return cost.testcase + (stage === 'p3' ? 0 : cost.start(1));
   const shape = runShape(stage, run);
-  const rate = (clients: number): number => Math.min(clients * cost.perClient, cost.aggregate);
+  const rate = (clients: number): number => Math.min(clients * cost.perClient, cost.aggregate) / (1 + clients / CROWD);
   if (run.kind === 'fuzz') {
-    const work = shape.crashing ? s.crashSecs : (shape.clients * s.fuzzOps) / rate(shape.clients);
-    // Checking the history costs about as much again for shared keys.
-    return cost.start(shape.size) + shape.clients * CLIENT_START + work * 1.5 + 1;
+    // Checking the history costs about half as much again for shared keys; a crashing run's is short beside its duration.
+    const work = shape.crashing ? s.crashSecs * 1.05 : ((shape.clients * s.fuzzOps) / rate(shape.clients)) * 1.5;
+    return cost.start(shape.size) + shape.clients * CLIENT_START + work + 1;
   }
   const runRate = rate(shape.clients) * (shape.workload === 'e' ? SCAN_SHARE : 1);
   return cost.start(shape.size) + 2 * shape.clients * CLIENT_START + (shape.clients * LOAD_RECORDS) / rate(shape.clients) + (shape.clients * s.benchOps) / runRate + 1;

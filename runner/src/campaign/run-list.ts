@@ -7,13 +7,14 @@
  *    "runs": [{"kind": "bench", "relpath": "bench/bench-10-a-3.log", "label": "bench YCSB-A, …",
  *              "args": ["10", "a", "3"], "status": "present|missing|unparseable", "reason": ""}, …]}
  *
- * `kind` is the recipe (`testcase`, `fuzz`, `bench`); `args` its arguments before the server or
+ * `kind` is the recipe (`testcase`, `fuzz`, `bench`; stage 4's `txnfuzz`, `p4::fuzz`, and `txnbench`, one
+ * point of `p4::bench`: args workload, mode and RTT); `args` its arguments before the server or
  * manager address.
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
-export type RunKind = 'testcase' | 'fuzz' | 'bench';
+export type RunKind = 'testcase' | 'fuzz' | 'bench' | 'txnfuzz' | 'txnbench';
 export type RunStatus = 'present' | 'missing' | 'unparseable';
 
 export interface ReportRun {
@@ -26,7 +27,7 @@ export interface ReportRun {
   reason: string;
 }
 
-const KINDS: readonly string[] = ['testcase', 'fuzz', 'bench'];
+const KINDS: readonly string[] = ['testcase', 'fuzz', 'bench', 'txnfuzz', 'txnbench'];
 const STATUSES: readonly string[] = ['present', 'missing', 'unparseable'];
 
 /** The runs of a listing, or a message saying what is wrong with it. */
