@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import {
-  FULL_SETTINGS, type Manifest, type PlanOptions, QUICK_SETTINGS, crashSchedule, estimateSeconds, formatDuration, isShortened,
+  type CampaignStage, FULL_SETTINGS, type Manifest, type PlanOptions, QUICK_SETTINGS, crashSchedule, estimateSeconds, formatDuration, isShortened,
   planCampaign, runShape, secondsLeft,
 } from './plan';
 import type { ReportRun, RunStatus } from './run-list';
+import { MEASURED_CAMPAIGNS } from './measured-campaigns';
 
 function run(kind: ReportRun['kind'], relpath: string, args: string[], status: RunStatus = 'missing'): ReportRun {
   return { kind, relpath, label: `${kind} ${args.join(' ')}`, args, status, reason: status === 'unparseable' ? 'no result line' : '' };
@@ -198,4 +199,30 @@ describe('faults of the crashing fuzz scenarios', () => {
   test('p1 has no crashing runs', () => {
     assert.deepEqual(crashSchedule('p1', 3), []);
   });
+});
+
+describe('estimates against full campaigns measured from a fresh clone on a quiet 2-core machine', () => {
+  /** A report log's recipe arguments, from its path (the report generator's naming). */
+  const fromPath = (relpath: string): ReportRun => {
+    const t = /^tests\/test(\d+)\.log$/.exec(relpath);
+    if (t) return run('testcase', relpath, [t[1]!]);
+    const f = /^fuzz\/fuzz-(\d+)-(yes|no)\.log$/.exec(relpath);
+    if (f) return run('fuzz', relpath, [f[1]!, f[2]!]);
+    const b = /^bench\/bench-(\d+)-([a-f])(?:-(\d+))?\.log$/.exec(relpath);
+    assert.ok(b, relpath);
+    return run('bench', relpath, [b[1]!, b[2]!, ...(b[3] !== undefined ? [b[3]] : [])]);
+  };
+  for (const [stage, runs] of Object.entries(MEASURED_CAMPAIGNS) as Array<[CampaignStage, Array<[string, number]>]>) {
+    test(`${stage}: the whole campaign within a fifth of what it took, each run of 10 s or more within a factor of 2`, () => {
+      let took = 0;
+      let estimated = 0;
+      for (const [relpath, secs] of runs) {
+        const e = estimateSeconds(stage, fromPath(relpath), FULL_SETTINGS);
+        took += secs;
+        estimated += e;
+        if (secs >= 10) assert.ok(e >= secs / 2 && e <= secs * 2, `${relpath}: estimated ${e.toFixed(0)} s, took ${secs} s`);
+      }
+      assert.ok(Math.abs(estimated - took) <= took / 5, `estimated ${estimated.toFixed(0)} s in all, took ${took} s`);
+    });
+  }
 });

@@ -140,8 +140,8 @@ export function runShape(stage: CampaignStage, run: ReportRun): RunShape {
 
 /**
  * Costs fitted to full campaigns from a fresh clone on a quiet 2-core machine (p1: 32 runs in
- * 34 min; p2: 27 runs in 19 min; p3: 30 runs in PLACEHOLDER), each run's estimate within about a
- * third of what it took. A slower or busier machine is slower at every run alike: the ETA scales
+ * 34 min; p2: 27 runs in 19 min; p3: 30 runs in 33 min; measured-campaigns.ts): each campaign's
+ * estimate within 6 % of what it took, each run's within a factor of 1.7. A slower or busier machine is slower at every run alike: the ETA scales
  * the estimates by how the runs so far compared with theirs, so only the proportions matter then.
  */
 interface StageCosts {
@@ -150,14 +150,19 @@ interface StageCosts {
   /** Operations per second one client reaches on its own, and all clients together at most. */
   perClient: number;
   aggregate: number;
+  /**
+   * How many times slower each operation is at this size for a workload writing this share of its
+   * operations (p3: rf replicas share the same cores, and a write goes through all of them).
+   */
+  slowdown: (size: number, writeShare: number) => number;
   /** Seconds a testcase takes (p3's start clusters of their own). */
   testcase: number;
 }
 
 const COSTS: Record<Exclude<CampaignStage, 'p4'>, StageCosts> = {
-  p1: { start: () => 0.5, perClient: 6000, aggregate: 10_000, testcase: 0.5 },
-  p2: { start: (n) => 1 + 0.3 * n, perClient: 1200, aggregate: 4000, testcase: 10 },
-  p3: { start: (rf) => 3 + 0.5 * rf, perClient: 150, aggregate: 400, testcase: 25 },
+  p1: { start: () => 0.5, perClient: 6000, aggregate: 10_000, slowdown: () => 1, testcase: 0.5 },
+  p2: { start: (n) => 1 + 0.3 * n, perClient: 1200, aggregate: 4000, slowdown: () => 1, testcase: 10 },
+  p3: { start: (rf) => 3 + 0.5 * rf, perClient: 1500, aggregate: 4200, slowdown: (rf, w) => 1 + (rf - 1) * (0.25 + 0.6 * w), testcase: 5 },
 };
 /** Seconds of CPU to start one client process through `just`, per phase. */
 const CLIENT_START = 0.05;
@@ -166,6 +171,9 @@ const CLIENT_START = 0.05;
  * more clients than cores the rate falls (p1 on 2 cores: about 9,000 ops/s with 10 clients, 5,600 with 85).
  */
 const CROWD = 100;
+/** The share of each YCSB workload's operations that write (inserts and read-modify-writes count); the fuzz's mix is about half. */
+const WRITE_SHARE: Record<string, number> = { a: 0.5, b: 0.05, c: 0, d: 0.05, e: 0.05, f: 0.5 };
+const FUZZ_WRITE_SHARE = 0.5;
 /** YCSB-E's scans return up to 100 pairs: a fraction of a point operation's rate. */
 const SCAN_SHARE = 0.5;
 /** Records each client inserts in the load phase. */
@@ -184,7 +192,8 @@ export function estimateSeconds(stage: CampaignStage, run: ReportRun, s: RunSett
   const cost = COSTS[stage];
   if (run.kind === 'testcase') return cost.testcase + (stage === 'p3' ? 0 : cost.start(1));
   const shape = runShape(stage, run);
-  const rate = (clients: number): number => Math.min(clients * cost.perClient, cost.aggregate) / (1 + clients / CROWD);
+  const writeShare = run.kind === 'fuzz' ? FUZZ_WRITE_SHARE : WRITE_SHARE[shape.workload ?? ''] ?? FUZZ_WRITE_SHARE;
+  const rate = (clients: number): number => Math.min(clients * cost.perClient, cost.aggregate) / (cost.slowdown(shape.size, writeShare) * (1 + clients / CROWD));
   if (run.kind === 'fuzz') {
     // Checking the history costs about half as much again for shared keys; a crashing run's is short beside its duration.
     const work = shape.crashing ? s.crashSecs * 1.05 : ((shape.clients * s.fuzzOps) / rate(shape.clients)) * 1.5;
