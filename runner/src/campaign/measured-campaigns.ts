@@ -3,7 +3,7 @@
  * settings) on a quiet 2-core machine: each run's log and the seconds it took, as the campaign
  * printed them. plan.test.ts holds the estimates to them.
  */
-export const MEASURED_CAMPAIGNS: Record<'p1' | 'p2' | 'p3', Array<[string, number]>> = {
+export const MEASURED_CAMPAIGNS: Record<'p1' | 'p2' | 'p3' | 'p4', Array<[string, number]>> = {
   p1: [
     ['tests/test1.log', 0], ['tests/test2.log', 0], ['tests/test3.log', 0], ['tests/test4.log', 0],
     ['tests/test5.log', 1], ['fuzz/fuzz-1-no.log', 2], ['fuzz/fuzz-3-no.log', 3], ['fuzz/fuzz-3-yes.log', 3],
@@ -32,5 +32,17 @@ export const MEASURED_CAMPAIGNS: Record<'p1' | 'p2' | 'p3', Array<[string, numbe
     ['bench/bench-1-a-1.log', 13], ['bench/bench-20-a-1.log', 63], ['bench/bench-30-a-1.log', 96], ['bench/bench-1-a-5.log', 31],
     ['bench/bench-20-a-5.log', 172], ['bench/bench-30-a-5.log', 221], ['tests/test1.log', 5], ['tests/test2.log', 5],
     ['tests/test3.log', 4], ['tests/test4.log', 6],
+  ],
+  p4: [
+    ['fuzz/fuzz-mako-no.log', 26], ['fuzz/fuzz-mako-yes.log', 27], ['fuzz/fuzz-2pc-no.log', 26], ['fuzz/fuzz-2pc-yes.log', 26],
+    ['bench/bench-micro-0-mako-0ms-c256.log', 16], ['bench/bench-micro-0-2pc-0ms-c256.log', 17], ['bench/bench-micro-0-mako-10ms-c256.log', 16], ['bench/bench-micro-0-2pc-10ms-c256.log', 17],
+    ['bench/bench-micro-0-mako-50ms-c256.log', 17], ['bench/bench-micro-0-2pc-50ms-c256.log', 17], ['bench/bench-micro-0-rf1-c256.log', 16], ['bench/bench-micro-5-mako-0ms-c256.log', 17],
+    ['bench/bench-micro-5-2pc-0ms-c256.log', 17], ['bench/bench-micro-5-mako-10ms-c256.log', 17], ['bench/bench-micro-5-2pc-10ms-c256.log', 17], ['bench/bench-micro-5-mako-50ms-c256.log', 17],
+    ['bench/bench-micro-5-2pc-50ms-c256.log', 18], ['bench/bench-micro-5-rf1-c256.log', 15], ['bench/bench-micro-20-mako-0ms-c256.log', 17], ['bench/bench-micro-20-2pc-0ms-c256.log', 16],
+    ['bench/bench-micro-20-mako-10ms-c256.log', 17], ['bench/bench-micro-20-2pc-10ms-c256.log', 17], ['bench/bench-micro-20-mako-50ms-c256.log', 17], ['bench/bench-micro-20-2pc-50ms-c256.log', 17],
+    ['bench/bench-micro-20-rf1-c256.log', 15], ['bench/bench-micro-50-mako-0ms-c256.log', 16], ['bench/bench-micro-50-2pc-0ms-c256.log', 17], ['bench/bench-micro-50-mako-10ms-c256.log', 17],
+    ['bench/bench-micro-50-2pc-10ms-c256.log', 17], ['bench/bench-micro-50-mako-50ms-c256.log', 17], ['bench/bench-micro-50-2pc-50ms-c256.log', 17], ['bench/bench-micro-50-rf1-c256.log', 15],
+    ['bench/bench-bank-mako-0ms-c256.log', 18], ['bench/bench-bank-2pc-0ms-c256.log', 18], ['bench/bench-bank-mako-10ms-c256.log', 18], ['bench/bench-bank-2pc-10ms-c256.log', 19],
+    ['bench/bench-bank-mako-50ms-c256.log', 21], ['bench/bench-bank-2pc-50ms-c256.log', 25], ['bench/bench-bank-rf1-c256.log', 15],
   ],
 };

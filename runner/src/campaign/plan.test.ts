@@ -204,6 +204,10 @@ describe('faults of the crashing fuzz scenarios', () => {
 describe('estimates against full campaigns measured from a fresh clone on a quiet 2-core machine', () => {
   /** A report log's recipe arguments, from its path (the report generator's naming). */
   const fromPath = (relpath: string): ReportRun => {
+    const tf = /^fuzz\/fuzz-(mako|2pc)-(yes|no)\.log$/.exec(relpath);
+    if (tf) return run('txnfuzz', relpath, ['5', tf[2]!, tf[1]!]);
+    const tb = /^bench\/bench-(micro-\d+|bank)-(mako|2pc|rf1)(?:-(\d+)ms)?-c256\.log$/.exec(relpath);
+    if (tb) return run('txnbench', relpath, [tb[1]!, tb[2]!, ...(tb[3] !== undefined ? [tb[3]] : [])]);
     const t = /^tests\/test(\d+)\.log$/.exec(relpath);
     if (t) return run('testcase', relpath, [t[1]!]);
     const f = /^fuzz\/fuzz-(\d+)-(yes|no)\.log$/.exec(relpath);

@@ -140,7 +140,7 @@ export function runShape(stage: CampaignStage, run: ReportRun): RunShape {
 
 /**
  * Costs fitted to full campaigns from a fresh clone on a quiet 2-core machine (p1: 32 runs in
- * 34 min; p2: 27 runs in 19 min; p3: 30 runs in 33 min; measured-campaigns.ts): each campaign's
+ * 34 min; p2: 27 runs in 19 min; p3: 30 runs in 33 min; p4: 39 runs in 12 min; measured-campaigns.ts): each campaign's
  * estimate within 6 % of what it took, each run's within a factor of 1.7. A slower or busier machine is slower at every run alike: the ETA scales
  * the estimates by how the runs so far compared with theirs, so only the proportions matter then.
  */
@@ -180,7 +180,7 @@ const SCAN_SHARE = 0.5;
 const LOAD_RECORDS = 1000;
 
 /** p4: seconds to start and stop a cluster of 3 managers and 3 shards × rf 3 (p4::bench: each point's own). */
-const P4_CLUSTER = 8;
+const P4_CLUSTER = 5;
 /** p4 bench: the warm-up before each point's measured seconds (p4::bench's default). */
 const P4_WARMUP = 2;
 
