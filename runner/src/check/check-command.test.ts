@@ -113,6 +113,19 @@ describe('runner check: transactional histories', () => {
     assert.equal(r.stdout.trim().split('\n').pop(), 'Strict serializability check: FAILED');
   });
 
+  test('--html draws a transactional history too: the cycle\'s transactions and its edges', async () => {
+    const f = write('txn-stale-page.jsonl', [t(0, 0, 10, [{ op: 'APPEND', key: 'x', elem: '1' }]), t(1, 20, 30, [{ op: 'GET', key: 'x', result: null }])]);
+    const page = path.join(dir, 'txn-stale.html');
+    const r = await runRunner(['check', '--html', page, f, '--time-unit', 'us']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`HTML report: ${page}`));
+    const html = fs.readFileSync(page, 'utf8');
+    assert.match(html, /<title>Strict serializability check: FAILED<\/title>/);
+    assert.match(html, /data-role="edge-arrow" data-type="rt"/);
+    assert.match(html, /data-role="edge-arrow" data-type="rw"/);
+    assert.equal(html.match(/data-role="bar"/g)?.length, 2);
+  });
+
   test('a bank history whose read sees half a transfer: FAILED, exit 1', async () => {
     const f = write('txn-bank.jsonl', [
       JSON.stringify({ bank: { accounts: ['a', 'b'], total: 10 } }),

@@ -36,11 +36,7 @@ export function runCheck(file: string, options: CheckCommandOptions): number {
     return 2;
   }
   if (isTxnHistoryText(text)) {
-    if (options.htmlFile !== undefined) {
-      console.error('error: --html draws single-operation histories only; this one holds transactions');
-      return 2;
-    }
-    const verdict = runTxnCheck(text, file, { timeUnit: options.timeUnit });
+    const verdict = runTxnCheck(text, file, { timeUnit: options.timeUnit, htmlFile: options.htmlFile });
     console.log(verdictLine(TXN_VERDICT_HEADING, verdict ?? 'UNKNOWN'));
     return verdict === undefined ? 2 : verdictExitCode(verdict);
   }

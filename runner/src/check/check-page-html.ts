@@ -22,7 +22,8 @@ const ROLE_NAMES: Record<BarRole, string> = {
   context: 'other operation on the key',
 };
 
-const STYLE = `
+/** The page's look, shared with the transactional checker's page (txn/txn-page-html.ts). */
+export const PAGE_STYLE = `
 :root { --blocked:#d62f2f; --placed:#2f6fd6; --open:#e59a1a; --earlier:#7a5cc7; --context:#c9ced6; --ink:#1d2330; --muted:#5d6675; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); margin: 0; background: #f5f6f8; }
@@ -66,8 +67,8 @@ td.role { white-space: nowrap; }
 td.role::before { content: ""; display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; background: var(--c); }
 `;
 
-// Hovering an operation anywhere marks it everywhere (bar, list item, table row).
-const SCRIPT = `
+// Hovering an operation anywhere marks it everywhere in its section (bar, list item, table row).
+export const HOVER_SCRIPT = `
 document.addEventListener('mouseover', function (ev) {
   var t = ev.target.closest ? ev.target.closest('[data-op]') : null;
   document.querySelectorAll('.hl').forEach(function (x) { x.classList.remove('hl'); });
@@ -85,7 +86,7 @@ export function renderCheckPage(page: CheckPage): string {
   const title = `Linearizability check: ${page.verdict}`;
   const parts: string[] = [];
   parts.push(`<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">`);
-  parts.push(`<title>${e(title)}</title>\n<style>${STYLE}</style>\n</head>\n<body>`);
+  parts.push(`<title>${e(title)}</title>\n<style>${PAGE_STYLE}</style>\n</head>\n<body>`);
   parts.push(`<header><h1>Linearizability check: <span class="verdict ${page.verdict}" id="verdict">${page.verdict}</span></h1>`);
   const source = page.source === undefined ? '' : `; history <code>${e(page.source)}</code>`;
   const count = (x: number, what: string): string => `${x.toLocaleString('en-US')} ${what}${x === 1 ? '' : 's'}`;
@@ -99,7 +100,7 @@ export function renderCheckPage(page: CheckPage): string {
   if (page.moreKeys.length > 0) {
     parts.push(`<p class="note">Not drawn: violations on ${page.moreKeys.length} more key(s): ${page.moreKeys.map((k) => `<code>${e(k)}</code>`).join(', ')} (the log describes them).</p>`);
   }
-  parts.push(`</main>\n<script>${SCRIPT}</script>\n</body>\n</html>\n`);
+  parts.push(`</main>\n<script>${HOVER_SCRIPT}</script>\n</body>\n</html>\n`);
   return parts.join('\n');
 }
 

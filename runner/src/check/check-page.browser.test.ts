@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkipReason, findBrowser, launchHeadless } from '../testing/browser';
+import { browserSkipReason, openOffline } from '../testing/browser';
 import { lostUpdateHistory, staleReadHistory } from '../testing/check-page-examples';
 import { checkHistory } from './checker';
 import { buildCheckPage } from './check-page';
@@ -21,27 +20,14 @@ describe('the checker page in a real browser', { skip }, () => {
   const file = path.join(dir, 'check.html');
   let browser: Browser | undefined;
   let page: Page;
-  const requested: string[] = [];
-  const dialogs: string[] = [];
+  let requested: string[] = [];
+  let dialogs: string[] = [];
 
   before(async () => {
     const result = checkHistory(history);
     assert.equal(result.verdict, 'FAILED');
     fs.writeFileSync(file, renderCheckPage(buildCheckPage(result, history, { source: 'hand-made.jsonl' })));
-    browser = await launchHeadless(findBrowser() as string);
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    // Offline: anything but the page itself is refused and recorded.
-    await page.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url === pathToFileURL(file).href) return route.continue();
-      requested.push(url);
-      return route.abort();
-    });
-    await page.goto(pathToFileURL(file).href);
+    ({ browser, page, requested, dialogs } = await openOffline(file));
   });
 
   after(async () => {

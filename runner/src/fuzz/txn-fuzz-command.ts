@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HistoryWriter } from '../check/history';
+import { pageFileBeside, writeTxnCheckPage } from '../check/check-page-file';
 import { checkListAppend } from '../check/txn/list-append';
 import { type TxnHistoryOp, type TxnRecord, formatTxnLine, txnHistory } from '../check/txn/txn-history';
 import { verdictLine } from '../check/txn/txn-check';
@@ -263,6 +264,11 @@ export async function runTxnFuzz(c: TxnFuzzConfig, cluster: LocalCluster | undef
     if (stalls > 0) reasons.push(`the store stalled (${stalls} stretch${stalls === 1 ? '' : 'es'} without an answer)`);
     console.log(`  ${reasons.join('; ')}; history kept in ${historyFile}`);
     console.log(`  re-check it with: just utils::check ${historyFile}`);
+    const page = pageFileBeside(historyFile);
+    const notes = [...failures.map((f) => `Client failure: ${f.message}`), ...(stalls > 0 ? [`The store stalled: ${stalls} stretch${stalls === 1 ? '' : 'es'} without an answer (the log lists them)`] : [])];
+    const failure = writeTxnCheckPage(page, check, history, undefined, { source: historyFile, timeUnit: 'us', elapsedMs: checkMs, notes });
+    if (failure === undefined) console.log(`  HTML report: ${page} (open it in a browser)`);
+    else process.stderr.write(`warning: no HTML report: ${failure}\n`);
   }
   return outcome;
 }

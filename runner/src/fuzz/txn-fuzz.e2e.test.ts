@@ -42,18 +42,21 @@ describe('runner txn-fuzz', () => {
     assert.equal(lastLine(c.stdout), 'Strict serializability check: PASSED');
   });
 
-  test('a client whose reads lie fails the run, with a witness, and its history is kept', async () => {
-    const r = await runRunner(['txn-fuzz', '--num-clis', '1', '--num-txns', '100', '--seed', '9', '--client-cmd', fakeTxnClientCommand(['--lie-after', '10'])]);
+  test('a client whose reads lie fails the run, with a witness; its history is kept, and a page drawing the witnesses beside it', async () => {
+    // TMPDIR: the history a failed run keeps by default (and its page) land in this test's folder.
+    const r = await runRunner(['txn-fuzz', '--num-clis', '1', '--num-txns', '100', '--seed', '9', '--client-cmd', fakeTxnClientCommand(['--lie-after', '10'])], { env: { TMPDIR: dir } });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /^Fuzz testing result: FAILED$/m);
     // The witness: a stale read is a cycle through real time, or a transaction missing its own append.
     assert.match(r.stdout, /real-time violation|internal inconsistency/);
     const kept = /history kept in (\S+)/.exec(r.stdout)?.[1];
-    assert.ok(kept !== undefined && fs.existsSync(kept));
+    assert.ok(kept !== undefined && fs.existsSync(kept) && path.dirname(kept) === dir, kept);
+    const page = /^ {2}HTML report: (\S+) \(open it in a browser\)$/m.exec(r.stdout)?.[1];
+    assert.equal(page, kept.replace(/\.jsonl$/, '.html'));
+    assert.match(fs.readFileSync(page!, 'utf8'), /data-role="anomaly"/);
     const c = await runRunner(['check', kept]);
     assert.equal(c.code, 1);
     assert.equal(lastLine(c.stdout), 'Strict serializability check: FAILED');
-    fs.rmSync(kept);
   });
 
   test('a crash without a cluster is refused in one line', async () => {

@@ -6,7 +6,8 @@
  * installed the tests skip with a note saying what to install; CI installs one.
  */
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import { type Browser, type Page, chromium } from 'playwright-core';
 
 const DEFAULT_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -37,4 +38,35 @@ export async function launchHeadless(executablePath: string): Promise<Browser> {
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
   ];
   return chromium.launch({ executablePath, headless: true, args, timeout: 30_000 });
+}
+
+/** A page opened from a file with nothing else allowed to load: what it tried, and any dialog a script opened. */
+export interface OfflinePage {
+  browser: Browser;
+  page: Page;
+  /** URLs other than the file that the page asked for (each refused). */
+  requested: string[];
+  /** Messages of dialogs (alert, confirm) that opened (each dismissed). */
+  dialogs: string[];
+}
+
+/** Opens `file` in headless Chromium, offline: any request but the file itself is refused and recorded. */
+export async function openOffline(file: string, viewport = { width: 1200, height: 900 }): Promise<OfflinePage> {
+  const browser = await launchHeadless(findBrowser() as string);
+  const page = await browser.newPage({ viewport });
+  const requested: string[] = [];
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  const href = pathToFileURL(file).href;
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url === href) return route.continue();
+    requested.push(url);
+    return route.abort();
+  });
+  await page.goto(href);
+  return { browser, page, requested, dialogs };
 }

@@ -8,13 +8,17 @@ import { checkListAppend } from './list-append';
 import { type TxnHistory, TxnHistoryError, parseTxnHistoryText } from './txn-history';
 import { formatBankReport, formatTxnCheckReport, txnName, txnSummaryLine } from './txn-report';
 import { colour, heading } from '../../terminal';
+import { writeTxnCheckPage } from '../check-page-file';
 
 export type Verdict = 'PASSED' | 'FAILED' | 'UNKNOWN';
 
 export const TXN_VERDICT_HEADING = 'Strict serializability check:';
 
-/** Prints the report and returns the verdict, or undefined (after an error line) for a history that cannot be checked. */
-export function runTxnCheck(text: string, file: string, options: { timeUnit: string }): Verdict | undefined {
+/**
+ * Prints the report (and with `htmlFile` writes the page, naming it) and returns the verdict, or
+ * undefined (after an error line) for a history that cannot be checked or a page that cannot be written.
+ */
+export function runTxnCheck(text: string, file: string, options: { timeUnit: string; htmlFile?: string | undefined }): Verdict | undefined {
   let history: TxnHistory;
   try {
     history = parseTxnHistoryText(text, file);
@@ -39,6 +43,14 @@ export function runTxnCheck(text: string, file: string, options: { timeUnit: str
   for (const line of formatTxnCheckReport(result, history, options)) console.log(line);
   if (bankResult !== undefined && bank !== undefined) for (const line of formatBankReport(bankResult, history, bank.total, options)) console.log(line);
   const bankFailed = bankResult !== undefined && bankResult.violationCount > 0;
+  if (options.htmlFile !== undefined) {
+    const failure = writeTxnCheckPage(options.htmlFile, result, history, bankResult, { source: file, timeUnit: options.timeUnit, elapsedMs });
+    if (failure !== undefined) {
+      console.error(`error: ${failure}`);
+      return undefined;
+    }
+    console.log(`  HTML report: ${options.htmlFile}`);
+  }
   return bankFailed ? 'FAILED' : result.verdict;
 }
 

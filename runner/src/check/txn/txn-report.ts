@@ -14,7 +14,7 @@ export interface TxnReportOptions {
   maxOps?: number;
 }
 
-const KIND_TITLES: Record<AnomalyKind, string> = {
+export const KIND_TITLES: Record<AnomalyKind, string> = {
   G0: 'G0 (write cycle: ww edges only)',
   G1c: 'G1c (circular information flow: ww and wr edges)',
   'G-single': 'G-single (read skew: a cycle with exactly one rw edge)',
@@ -35,7 +35,7 @@ export function showList(list: readonly string[]): string {
   return `[…${list.length - 3} earlier,${list.slice(-3).join(',')}]`;
 }
 
-function showOp(op: TxnHistoryOp): string {
+export function showOp(op: TxnHistoryOp): string {
   switch (op.op) {
     case 'GET':
       return op.result === undefined ? `GET ${op.key}` : `GET ${op.key} -> ${op.result === null ? 'null' : showList(listOf(op.result))}`;
@@ -74,7 +74,7 @@ export function describeTxn(h: TxnHistory, txn: number, options: TxnReportOption
   return `${txnName(h, txn).padEnd(7)} client ${String(t.client).padEnd(3)} ${when.padEnd(24)} ${outcome}: ${ops}`;
 }
 
-function describeEdge(h: TxnHistory, from: number, to: number, e: EdgeReason): string {
+export function describeEdge(h: TxnHistory, from: number, to: number, e: EdgeReason): string {
   const a = txnName(h, from);
   const b = txnName(h, to);
   switch (e.type) {
@@ -108,7 +108,8 @@ function cycleLines(h: TxnHistory, steps: CycleStep[], options: TxnReportOptions
   return lines;
 }
 
-function anomalyLines(h: TxnHistory, a: Anomaly, options: TxnReportOptions): string[] {
+/** One anomaly as the report prints it: what is wrong, then the transactions (and a cycle's edges). */
+export function anomalyLines(h: TxnHistory, a: Anomaly, options: TxnReportOptions): string[] {
   const n = (t: number): string => txnName(h, t);
   const on = (t: number, key: string): string => `    ${describeTxn(h, t, options, new Set([key]))}`;
   switch (a.kind) {
@@ -172,7 +173,7 @@ export function formatTxnCheckReport(result: TxnCheckResult, h: TxnHistory, opti
   return lines;
 }
 
-function isCycle(kind: AnomalyKind): boolean {
+export function isCycle(kind: AnomalyKind): boolean {
   return kind === 'G0' || kind === 'G1c' || kind === 'G-single' || kind === 'G2' || kind === 'realtime';
 }
 
