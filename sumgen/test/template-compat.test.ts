@@ -106,7 +106,8 @@ describe("the template's report scripts read every log we write", () => {
       // a store serving stale reads: FAILED, with the checker's explanation before the result line
       { args: ['--num-clis', '1', '--conflict', '--client-cmd', fakeClientCommand(['--mode', 'stale', '--rate', '0.2'])], log: join(p1, 'fuzz-3-no.log'), code: 1 },
     ];
-    const fuzz = (args: string[], log: string) => runnerToLog(['fuzz', ...args, '--num-ops', '150', '--seed', '5'], log);
+    // Each history beside its log, in the scratch folder (a failed run's would otherwise stay in the system's temp folder).
+    const fuzz = (args: string[], log: string) => runnerToLog(['fuzz', ...args, '--num-ops', '150', '--seed', '5', '--history', log.replace(/\.log$/, '.jsonl')], log);
     await Promise.all([...shared, ...standIn].map(async (r) => assert.equal(await fuzz(r.args, r.log), r.code, readFileSync(r.log, 'utf8'))));
     const parsed = templateParse('fuzz', [...shared, ...standIn].map((r) => r.log));
     assert.deepEqual(parsed.map((p) => p['outcome']), ['PASSED', 'PASSED', 'PASSED', 'FAILED']);
