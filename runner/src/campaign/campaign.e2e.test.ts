@@ -108,8 +108,9 @@ describe('p1 campaign, end to end', () => {
   });
 });
 
-// Stage 4: a fuzz run on a fresh stage-4 cluster of its txn mode, and a bench point through
-// p4::bench (which starts its own), chosen with --only and shortened to seconds.
+// Stage 4: a crashing fuzz run on a fresh stage-4 cluster of its txn mode (the fuzz kills and
+// restarts a shard leader itself), and a bench point through p4::bench (which starts its own),
+// chosen with --only and shortened to seconds.
 describe('p4 campaign, end to end', () => {
   let dir: string;
   let results: string;
@@ -120,7 +121,7 @@ describe('p4 campaign, end to end', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'madkv-campaign-p4-'));
     results = path.join(dir, 'results');
     env = { MADKV_RUN_DIR: path.join(dir, 'run'), MADKV_RUNNER_ARGS: '' };
-    outcome = await run(['p4', '--results', results, '--only', 'fuzz-mako-no', '--only', 'bench-micro-5-rf1', '--txn-fuzz-secs', '3', '--txn-bench-secs', '2', '--no-report'], env);
+    outcome = await run(['p4', '--results', results, '--only', 'fuzz-mako-yes', '--only', 'bench-micro-5-rf1', '--txn-fuzz-secs', '4', '--txn-bench-secs', '2', '--no-report'], env);
   });
 
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -128,22 +129,23 @@ describe('p4 campaign, end to end', () => {
   test('runs the chosen runs and leaves the rest out', () => {
     assert.equal(outcome.code, 0, outcome.out);
     assert.match(outcome.out, /campaign p4: 2 of 39 runs to do, 0 already present, 37 left out by --only/);
-    assert.match(outcome.out, /settings: transactional fuzz runs of 3 s, 2 s measured per bench point \(shortened: a quick look\)/);
-    assert.match(outcome.out, /\[1\/2\] fuzz, mako, no crashes {2}\(fuzz\/fuzz-mako-no\.log\)\n\s+done in \d+ s; 1 left/);
+    assert.match(outcome.out, /settings: transactional fuzz runs of 4 s, 2 s measured per bench point \(shortened: a quick look\)/);
+    assert.match(outcome.out, /\[1\/2\] fuzz, mako, leader crashed {2}\(fuzz\/fuzz-mako-yes\.log\)\n\s+done in \d+ s \(faults: \+[\d.]+ s {2}killed s\d\.\d, \+[\d.]+ s {2}restarted s\d\.\d\); 1 left/);
     assert.match(outcome.out, /\[2\/2\] bench micro-5, rf1 {2}\(bench\/bench-micro-5-rf1-c256\.log\)\n\s+done in \d+ s; none left/);
     assert.match(outcome.out, /campaign p4 finished in .*: 2 runs done, 0 failed, 0 skipped \(already present\), 37 left out by --only\./);
   });
 
   test('records the fuzz run as p4::fuzz does, on a cluster of its txn mode, and the bench point as p4::bench does', () => {
-    const fuzz = fs.readFileSync(path.join(results, 'fuzz/fuzz-mako-no.log'), 'utf8');
+    const fuzz = fs.readFileSync(path.join(results, 'fuzz/fuzz-mako-yes.log'), 'utf8');
     assert.match(fuzz, /Fuzz testing result: PASSED/);
     assert.match(fuzz, /txn_mode: "?mako"?/);
-    assert.ok(fs.existsSync(path.join(results, 'fuzz/fuzz-mako-no.history.jsonl')));
+    assert.match(fuzz, /Faults during the run: {2}2 injected/);
+    assert.ok(fs.existsSync(path.join(results, 'fuzz/fuzz-mako-yes.history.jsonl')));
     const bench = fs.readFileSync(path.join(results, 'bench/bench-micro-5-rf1-c256.log'), 'utf8');
     assert.match(bench, /Cluster: +3 managers, 3 shards × rf 1/);
     assert.match(bench, /Throughput: +[\d.]+ txn\/sec/);
     const manifest = JSON.parse(fs.readFileSync(path.join(results, MANIFEST_FILE), 'utf8')) as Record<string, { shortened: boolean }>;
-    assert.deepEqual(Object.keys(manifest).sort(), ['bench/bench-micro-5-rf1-c256.log', 'fuzz/fuzz-mako-no.log']);
+    assert.deepEqual(Object.keys(manifest).sort(), ['bench/bench-micro-5-rf1-c256.log', 'fuzz/fuzz-mako-yes.log']);
     assert.ok(Object.values(manifest).every((e) => e.shortened));
   });
 

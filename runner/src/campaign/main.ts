@@ -259,14 +259,18 @@ async function runOne(o: Options, p: PlannedRun, root: string): Promise<Outcome>
     const cluster = target?.cluster;
     const timeoutMs = Math.max(600, 10 * p.estimate) * 1000;
     let faultsStarted = false;
+    // A p4 fuzz run kills and restarts a leader itself: its log's fault lines say what it did.
+    const ownFaults: string[] = [];
     const result = await runRecorder(args, env, root, o.verbose, timeoutMs, (line) => {
       if (schedule.length > 0 && cluster !== undefined && !faultsStarted && line.includes('Fuzzing starts...')) {
         faultsStarted = true;
         faultLines = injectFaults(cluster, schedule, Date.now(), o.settings.crashSecs * 1000, faults.signal);
       }
+      const own = p.run.kind === 'txnfuzz' ? /^ {2}(\+[\d.]+ s) {2}(\S+) {2}(killed|restarted)\b/.exec(line) : null;
+      if (own !== null) ownFaults.push(`${own[1]}  ${own[3]} ${own[2]}`);
     });
     faults.abort();
-    const injected = await faultLines;
+    const injected = [...(await faultLines), ...ownFaults];
     if (o.verbose) injected.forEach((l) => say(`  fault ${l}`));
     const recorded = mtime(logFile) !== before && mtime(logFile) !== undefined;
     if (result.timedOut) return { ok: false, why: `no end after ${formatDuration(timeoutMs / 1000)}; stopped`, tail: result.tail };
