@@ -91,12 +91,12 @@ describe('runner txn-fuzz', () => {
     assert.deepEqual((await cluster.waitForLeaders(20_000)).missing, []);
     const client = `${JSON.stringify(process.execPath)} dist/kvstore/src/bin/client.js --managers ${cluster.managerAddresses.join(',')}`;
     // One key per shard, every transaction across both: read skew shows within a second or two.
-    const r = await runRunner(['txn-fuzz', '--num-clis', '3', '--duration', '3', '--keys-per-shard', '1', '--cross-shard', '1', '--cluster', cluster.dir, '--client-cmd', client], { env });
+    // TMPDIR: the history the failed run keeps (and its page) land in this test's folder.
+    const r = await runRunner(['txn-fuzz', '--num-clis', '3', '--duration', '3', '--keys-per-shard', '1', '--cross-shard', '1', '--cluster', cluster.dir, '--client-cmd', client], { env: { ...env, TMPDIR: dir } });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /^Fuzz testing result: FAILED$/m);
     assert.match(r.stdout, /^ {2}(G-single|G2) \(/m);
     const kept = /history kept in (\S+)/.exec(r.stdout)?.[1];
-    assert.ok(kept !== undefined && fs.existsSync(kept));
-    fs.rmSync(kept);
+    assert.ok(kept !== undefined && fs.existsSync(kept) && path.dirname(kept) === dir, kept);
   });
 });
