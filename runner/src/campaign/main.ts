@@ -2,12 +2,14 @@
 /**
  * `campaign <stage>` (`just pN::campaign`): every run the stage's report needs that is not yet
  * under the results folder (or all of them, `--all`), each on a fresh local server or cluster
- * started and stopped here, recorded exactly as `pN::testcase|fuzz|bench` record them; then the
- * report. One line when a run starts, one when it ends with the time it took and the time left;
- * a failed run is reported and the campaign goes on; a summary at the end.
+ * started and stopped here, recorded exactly as `pN::testcase|fuzz|bench` record them (a p4
+ * bench point: `p4::bench` narrowed to it, on the cluster it starts itself); then the report.
+ * One line when a run starts, one when it ends with the time it took and the time left; a failed
+ * run is reported and the campaign goes on; a summary at the end.
  *
  * The list of runs is the report generator's own (run-list.ts), so the campaign and the report
- * agree on what is needed. Crashing fuzz runs get their faults here (plan.ts: crashSchedule).
+ * agree on what is needed. Crashing p2/p3 fuzz runs get their faults here (plan.ts:
+ * crashSchedule); a crashing p4 fuzz run kills and restarts a shard leader itself.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
