@@ -157,4 +157,6 @@ def format_inventory(stage_name: str, inv: Inventory, hint: str, color: bool) ->
     out.append(summary)
     if inv.not_present():
         out.append(hint)
+        out.append(f"Or `npx just {stage_name}::campaign` does every run still missing on this machine (each on a fresh"
+                   " local store it starts and stops), then writes the report.")
     return "\n".join(out)

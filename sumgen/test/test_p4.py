@@ -143,6 +143,7 @@ class ChecklistAndReportTest(unittest.TestCase):
         self.assertRegex(text, r"\[unparseable\]  bench bank, rf1 +bench/bench-bank-rf1-c256\.log: no 'Benchmarking results:' block"
                                r" \(run interrupted\?\); re-run: npx just p4::bench --workloads bank --modes rf1")
         self.assertIn("npx just p4::cluster 3 3 3 <txn_mode>", text)
+        self.assertIn("Or `npx just p4::campaign` does every run still missing on this machine", text)
 
         plots = {name: PlotOutcome(name, None, "none of its runs are present yet") for name, _ in stage.plots(inv)}
         parts = stage.markdown(inv, plots, ReportContext(self.dir, "plots-p4", "2026-12-03 09:00"))
