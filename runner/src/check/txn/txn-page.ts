@@ -7,7 +7,7 @@
 import type { BankResult } from './bank';
 import type { Anomaly, AnomalyKind, TxnCheckResult } from './list-append';
 import type { TxnHistory } from './txn-history';
-import { KIND_TITLES, anomalyLines, describeEdge, showOp, txnName, txnSummaryLine } from './txn-report';
+import { KIND_TITLES, anomalyLines, describeEdge, outcomeText, showOp, txnName, txnSummaryLine } from './txn-report';
 
 export type EdgeType = 'ww' | 'wr' | 'rw' | 'rt';
 
@@ -90,7 +90,7 @@ function txnView(h: TxnHistory, txn: number): TxnView {
     client: t.client,
     call: t.call,
     ret: t.ret,
-    outcome: t.outcome === 'committed' ? 'committed' : `${t.outcome}${t.reason === undefined ? '' : ` (${t.reason})`}`,
+    outcome: outcomeText(t),
     ops: t.ops.map(showOp),
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { BankResult } from './bank';
 import { type Anomaly, type AnomalyKind, type CycleStep, type EdgeReason, type TxnCheckResult, listOf } from './list-append';
-import type { TxnHistory, TxnHistoryOp } from './txn-history';
+import type { TxnHistory, TxnHistoryOp, TxnRecord } from './txn-history';
 
 export interface TxnReportOptions {
   /** Unit of the history's timestamps, shown after them ('' when unknown). */
@@ -62,12 +62,17 @@ export function txnName(h: TxnHistory, txn: number): string {
   return `#${h.lines[txn] ?? txn + 1}`;
 }
 
+/** `committed`, or `aborted` / `unknown` with the reason given. */
+export function outcomeText(t: TxnRecord): string {
+  return t.outcome === 'committed' ? 'committed' : `${t.outcome}${t.reason === undefined ? '' : ` (${t.reason})`}`;
+}
+
 /** A transaction on one line; with `keys`, only its operations on those keys (the others counted). */
 export function describeTxn(h: TxnHistory, txn: number, options: TxnReportOptions, keys?: ReadonlySet<string>): string {
   const t = h.txns[txn]!;
   const maxOps = options.maxOps ?? 8;
   const when = `[${time(t.call, options.timeUnit)} .. ${time(t.ret, options.timeUnit)}]`;
-  const outcome = t.outcome === 'committed' ? 'committed' : `${t.outcome}${t.reason === undefined ? '' : ` (${t.reason})`}`;
+  const outcome = outcomeText(t);
   const shown = keys === undefined ? t.ops : t.ops.filter((op) => keys.has(op.key));
   const hidden = t.ops.length - Math.min(shown.length, maxOps);
   const ops = shown.slice(0, maxOps).map(showOp).join('; ') + (hidden > 0 ? `${shown.length > 0 ? '; ' : ''}(+${hidden} other op${hidden === 1 ? '' : 's'})` : '');
